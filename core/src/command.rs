@@ -1,0 +1,559 @@
+//! Commands: what callers ask a case to do. Each is validated by `decide` against the
+//! lifecycle, the actor's permissions and the case's records.
+
+use crate::clock::Timestamp;
+use crate::ids::*;
+use crate::model::*;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+macro_rules! commands {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal ),* $(,)?) => {
+        /// Every command a case accepts. JSON: `{"type": "complete_intake", ...fields}`.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum Command {
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        /// The kind of a command, without its data: the key of the transition table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum CommandKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl CommandKind {
+            /// Every command kind, in declaration order.
+            pub const ALL: &'static [CommandKind] = &[$(CommandKind::$variant),*];
+
+            /// The snake_case name (`complete_intake`), as in JSON and in Python.
+            pub fn as_str(self) -> &'static str {
+                match self { $(CommandKind::$variant => $name,)* }
+            }
+
+            /// Parses the snake_case name.
+            pub fn parse(s: &str) -> Option<CommandKind> {
+                match s { $($name => Some(CommandKind::$variant),)* _ => None }
+            }
+        }
+
+        impl Command {
+            /// The command's kind.
+            pub fn kind(&self) -> CommandKind {
+                match self { $(Command::$variant(_) => CommandKind::$variant,)* }
+            }
+        }
+
+        $(
+            impl From<$ty> for Command {
+                fn from(value: $ty) -> Self {
+                    Command::$variant(value)
+                }
+            }
+        )*
+    };
+}
+
+commands! {
+    /// Open a new case for a client in a program.
+    OpenCase(OpenCase) = "open_case",
+    /// Finish intake: the client is eligible; record immediate needs.
+    CompleteIntake(CompleteIntake) = "complete_intake",
+    /// Record an assessment with an instrument.
+    RecordAssessment(RecordAssessment) = "record_assessment",
+    /// Finish the assessment and move to planning.
+    CompleteAssessment(CompleteAssessment) = "complete_assessment",
+    /// Activate the service plan.
+    ActivatePlan(ActivatePlan) = "activate_plan",
+    /// Go back to assessment from planning or active work.
+    StartReassessment(StartReassessment) = "start_reassessment",
+    /// Close the case.
+    Close(Close) = "close",
+    /// Reopen a closed case (it goes back to assessment).
+    Reopen(Reopen) = "reopen",
+    /// Change client details.
+    UpdateClient(UpdateClient) = "update_client",
+    /// Assign a worker.
+    AssignWorker(AssignWorker) = "assign_worker",
+    /// Remove a worker's assignment.
+    UnassignWorker(UnassignWorker) = "unassign_worker",
+    /// Add a note.
+    AddNote(AddNote) = "add_note",
+    /// Attach a document's metadata (its bytes go to the blob store).
+    AttachDocument(AttachDocument) = "attach_document",
+    /// Refer the client to another organisation.
+    ReferOut(ReferOut) = "refer_out",
+    /// Record the answer to a referral.
+    UpdateReferral(UpdateReferral) = "update_referral",
+    /// Transfer the case to another program and/or worker.
+    Transfer(Transfer) = "transfer",
+    /// Add a task.
+    AddTask(AddTask) = "add_task",
+    /// Mark a task done.
+    CompleteTask(CompleteTask) = "complete_task",
+    /// Cancel a task.
+    CancelTask(CancelTask) = "cancel_task",
+    /// Give a task to someone else.
+    ReassignTask(ReassignTask) = "reassign_task",
+    /// Change or clear a task's due time.
+    SetTaskDue(SetTaskDue) = "set_task_due",
+    /// Change the case's priority.
+    SetPriority(SetPriority) = "set_priority",
+    /// Add a tag.
+    AddTag(AddTag) = "add_tag",
+    /// Remove a tag.
+    RemoveTag(RemoveTag) = "remove_tag",
+    /// Put the case on hold (deadlines pause).
+    PlaceOnHold(PlaceOnHold) = "place_on_hold",
+    /// Resume a case on hold.
+    Resume(Resume) = "resume",
+    /// Set program-defined custom fields.
+    SetCustomFields(SetCustomFields) = "set_custom_fields",
+    /// Add a goal to the plan.
+    AddGoal(AddGoal) = "add_goal",
+    /// Evaluate goals: set their status.
+    EvaluateGoals(EvaluateGoals) = "evaluate_goals",
+    /// Add a service to the plan.
+    AddService(AddService) = "add_service",
+    /// Change a service's status.
+    SetServiceStatus(SetServiceStatus) = "set_service_status",
+    /// Record a delivery of a service.
+    RecordServiceDelivery(RecordServiceDelivery) = "record_service_delivery",
+    /// Record a measurement of a goal's outcome.
+    RecordOutcome(RecordOutcome) = "record_outcome",
+}
+
+impl std::fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Open a new case.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenCase {
+    /// The program the case belongs to.
+    pub program: ProgramId,
+    /// Who the client is.
+    pub client: ClientDetails,
+    /// An existing client's id (another case of the same person); a new id otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
+    /// The case's id, when the caller chooses it (imports, offline devices); a new
+    /// UUIDv7 otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<CaseId>,
+    /// Priority (default `normal`).
+    #[serde(default)]
+    pub priority: Priority,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The primary worker, if already known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_to: Option<ActorId>,
+    /// Program-defined custom fields.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom_fields: BTreeMap<String, Value>,
+}
+
+/// An immediate need, as given at intake.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImmediateNeedInput {
+    /// Category, e.g. `food`.
+    pub category: String,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Finish intake.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteIntake {
+    /// Whether the client is eligible. Must be true: an ineligible client's case is
+    /// closed with reason `ineligible` instead.
+    pub eligible: bool,
+    /// Needs that cannot wait for the assessment.
+    #[serde(default)]
+    pub immediate_needs: Vec<ImmediateNeedInput>,
+}
+
+/// A need identified by an assessment, as given.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifiedNeedInput {
+    /// Life domain, e.g. `housing`.
+    pub domain: String,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: String,
+    /// Severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+}
+
+/// Record an assessment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordAssessment {
+    /// The instrument used.
+    pub instrument: InstrumentRef,
+    /// Item id -> answer.
+    pub responses: BTreeMap<String, Value>,
+    /// Score name -> value.
+    #[serde(default)]
+    pub scores: BTreeMap<String, f64>,
+    /// Score name -> band.
+    #[serde(default)]
+    pub bands: BTreeMap<String, String>,
+    /// Risk flags raised.
+    #[serde(default)]
+    pub risk_flags: Vec<String>,
+    /// Needs the assessment identified.
+    #[serde(default)]
+    pub identified_needs: Vec<IdentifiedNeedInput>,
+}
+
+/// Finish the assessment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteAssessment {
+    /// A summary of the assessment's findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+/// Activate the plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivatePlan {}
+
+/// Start a reassessment.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartReassessment {
+    /// Why (a change in circumstances, a scheduled review, ...).
+    pub reason: String,
+}
+
+/// Close the case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Close {
+    /// Why.
+    pub reason: ClosureReason,
+    /// A summary for the record.
+    pub summary: String,
+}
+
+/// Reopen a closed case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reopen {
+    /// Why.
+    pub reason: String,
+}
+
+/// Change client details.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateClient {
+    /// The fields to change.
+    pub changes: ClientUpdate,
+}
+
+/// Assign a worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignWorker {
+    /// The worker.
+    pub worker: ActorId,
+    /// Primary (replacing the current primary, who stays as secondary) or secondary.
+    #[serde(default)]
+    pub role: AssignmentRole,
+}
+
+/// Remove a worker's assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignWorker {
+    /// The worker.
+    pub worker: ActorId,
+}
+
+/// Add a note.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddNote {
+    /// The text.
+    pub text: String,
+    /// What kind of note (default `general`).
+    #[serde(default)]
+    pub kind: NoteKind,
+    /// Visible only to assigned workers and supervisors.
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+/// Attach a document's metadata.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachDocument {
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub media_type: String,
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// Category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+/// Refer the client out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferOut {
+    /// The receiving organisation.
+    pub organization: String,
+    /// The service asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Record the answer to a referral.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateReferral {
+    /// The referral.
+    pub referral_id: ReferralId,
+    /// Its new status.
+    pub status: ReferralStatus,
+}
+
+/// Transfer the case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The receiving program (the case moves there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_program: Option<ProgramId>,
+    /// The receiving worker (becomes the primary worker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_worker: Option<ActorId>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Add a task.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddTask {
+    /// What to do.
+    pub title: String,
+    /// When it is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Timestamp>,
+    /// Who should do it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<ActorId>,
+}
+
+/// Mark a task done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteTask {
+    /// The task.
+    pub task_id: TaskId,
+}
+
+/// Cancel a task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelTask {
+    /// The task.
+    pub task_id: TaskId,
+    /// Why.
+    pub reason: String,
+}
+
+/// Give a task to someone else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignTask {
+    /// The task.
+    pub task_id: TaskId,
+    /// The new assignee.
+    pub assignee: ActorId,
+}
+
+/// Change or clear a task's due time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetTaskDue {
+    /// The task.
+    pub task_id: TaskId,
+    /// The new due time; `null` clears it.
+    pub due: Option<Timestamp>,
+}
+
+/// Change the priority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetPriority {
+    /// The new priority.
+    pub priority: Priority,
+}
+
+/// Add a tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddTag {
+    /// The tag.
+    pub tag: String,
+}
+
+/// Remove a tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveTag {
+    /// The tag.
+    pub tag: String,
+}
+
+/// Put the case on hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOnHold {
+    /// Why.
+    pub reason: String,
+    /// Expected end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+/// Resume a case on hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resume {}
+
+/// Set custom fields (`null` removes a field).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetCustomFields {
+    /// Key -> value.
+    pub values: BTreeMap<String, Value>,
+}
+
+/// Add a goal.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddGoal {
+    /// What the client wants to achieve.
+    pub description: String,
+    /// Life domain.
+    pub domain: String,
+    /// The identified need it addresses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_id: Option<NeedId>,
+    /// How it is measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
+    /// When it should be met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<NaiveDate>,
+}
+
+/// One goal's evaluation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalEvaluation {
+    /// The goal.
+    pub goal_id: GoalId,
+    /// Its new status.
+    pub status: GoalStatus,
+}
+
+/// Evaluate goals.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateGoals {
+    /// One entry per goal evaluated.
+    pub evaluations: Vec<GoalEvaluation>,
+}
+
+/// Add a service.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddService {
+    /// What the service is.
+    pub name: String,
+    /// Who provides it.
+    pub provider: String,
+    /// The goal it serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal_id: Option<GoalId>,
+    /// First day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<NaiveDate>,
+    /// Planned last day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<NaiveDate>,
+    /// How often.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency: Option<String>,
+}
+
+/// Change a service's status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetServiceStatus {
+    /// The service.
+    pub service_id: ServiceId,
+    /// Its new status.
+    pub status: ServiceStatus,
+    /// Why (required when discontinued).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Record a delivery.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordServiceDelivery {
+    /// The service.
+    pub service_id: ServiceId,
+    /// When it was delivered.
+    pub delivered_on: NaiveDate,
+    /// Units delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<f64>,
+    /// Free-text remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Record an outcome measurement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordOutcome {
+    /// The goal measured.
+    pub goal_id: GoalId,
+    /// The value.
+    pub value: f64,
+    /// When it was measured.
+    pub measured_on: NaiveDate,
+    /// Free-text remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}

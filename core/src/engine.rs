@@ -1,0 +1,706 @@
+//! `Casebook`: what applications hold. One call = load (or cached state) -> authorize
+//! -> decide -> append with optimistic concurrency -> evolve -> notify subscribers.
+
+use crate::actor::Actor;
+use crate::auth::{can_see_confidential, ensure_can_read, NoteAccess};
+use crate::clock::{Clock, IdGen, SequentialIds, Timestamp};
+use crate::command::{AttachDocument, Command, OpenCase};
+use crate::decide::{decide, Context};
+use crate::envelope::{fold, seal, Sealed};
+use crate::error::{from_store, Error, Result};
+use crate::event::{event_hash, sha256_hex, Event, RecordedEvent, StoredEvent, GENESIS_HASH};
+use crate::ids::{CaseId, DocumentId};
+use crate::model::Phase;
+use crate::program::{Program, ProgramCatalog};
+use crate::state::{replay, CaseState};
+use crate::store::{AppendBatch, CaseQuery, CaseSummary, NoteEntry, Store, StoreQuery, DEFAULT_PAGE, MAX_PAGE};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use uuid::Uuid;
+
+/// How many times a command without an expected version is retried after another
+/// writer got there first.
+const MAX_ATTEMPTS: usize = 5;
+
+/// The result of a command that was committed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Committed {
+    /// The case.
+    pub case_id: CaseId,
+    /// Its version after the command.
+    pub version: u64,
+    /// Its phase after the command.
+    pub phase: Phase,
+    /// The id of the record the command created (the case, goal, task, note, ...).
+    pub created_id: Option<Uuid>,
+    /// The events the command appended.
+    pub events: Vec<RecordedEvent>,
+}
+
+/// One command of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchCommand {
+    /// The case (`None` for `open_case`; give the new case an id in the command to refer
+    /// to it later in the same batch).
+    #[serde(default)]
+    pub case_id: Option<CaseId>,
+    /// The command.
+    pub command: Command,
+    /// The version the case must have before this command, if the caller knows it.
+    #[serde(default)]
+    pub expected_version: Option<u64>,
+}
+
+/// A page of a list query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next_cursor: Option<CaseId>,
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// The case.
+    pub case_id: CaseId,
+    /// Events checked.
+    pub events_checked: u64,
+    /// Whether the whole chain verified.
+    pub valid: bool,
+    /// The first event that failed, if any.
+    pub first_broken_sequence: Option<u64>,
+    /// What failed.
+    pub problem: Option<String>,
+    /// Hash of the last event checked.
+    pub head_hash: Option<String>,
+}
+
+/// A document's bytes and metadata, for [`Casebook::attach_document`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocumentUpload {
+    /// File name.
+    pub name: String,
+    /// MIME type.
+    pub media_type: String,
+    /// Category.
+    pub category: Option<String>,
+    /// The content.
+    pub content: Vec<u8>,
+}
+
+/// A subscription's handle, for [`Casebook::unsubscribe`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SubscriptionId(pub u64);
+
+type Subscriber = dyn Fn(&RecordedEvent) + Send + Sync;
+
+/// A batch being staged: per case, its working state and the events sealed so far.
+#[derive(Default)]
+struct Staged {
+    work: HashMap<CaseId, Working>,
+    order: Vec<CaseId>,
+    /// Per item: case, range of its events in the case's sealed list, phase after it.
+    results: Vec<(CaseId, usize, usize, Phase)>,
+}
+
+struct Working {
+    state: Option<CaseState>,
+    sealed: Option<Sealed>,
+}
+
+/// The engine applications hold: commands, queries and subscriptions over one store.
+///
+/// ```
+/// use casekit::{Actor, Casebook, MemoryStore, Role, command::{OpenCase, CompleteIntake}};
+/// use casekit::model::ClientDetails;
+///
+/// let book = Casebook::new(MemoryStore::new());
+/// let worker = Actor::new("iris", [Role::IntakeWorker], ["housing"]);
+/// let opened = book.open_case(&worker, OpenCase {
+///     program: "housing".into(),
+///     client: ClientDetails { name: "Ada Lovelace".into(), ..Default::default() },
+///     ..Default::default()
+/// })?;
+/// let done = book.execute(&worker, opened.case_id,
+///     CompleteIntake { eligible: true, immediate_needs: vec![] }, Some(opened.version))?;
+/// assert_eq!(done.phase, casekit::Phase::Assessment);
+/// # Ok::<(), casekit::Error>(())
+/// ```
+pub struct Casebook<S> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    programs: RwLock<ProgramCatalog>,
+    cache: Mutex<HashMap<CaseId, CaseState>>,
+    cache_capacity: usize,
+    subscribers: RwLock<Vec<(SubscriptionId, Arc<Subscriber>)>>,
+    next_subscription: AtomicU64,
+}
+
+impl<S: Store> Casebook<S> {
+    /// A casebook over `store` with the wall clock and random UUIDv7 ids.
+    #[cfg(feature = "system")]
+    pub fn new(store: S) -> Self {
+        Self::with_clock(store, Arc::new(crate::clock::SystemClock), Arc::new(crate::clock::RandomIds))
+    }
+
+    /// A casebook with an injected clock and id source (fixed ones in tests).
+    pub fn with_clock(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdGen>) -> Self {
+        Self {
+            store,
+            clock,
+            ids,
+            programs: RwLock::new(ProgramCatalog::new()),
+            cache: Mutex::new(HashMap::new()),
+            cache_capacity: 4096,
+            subscribers: RwLock::new(Vec::new()),
+            next_subscription: AtomicU64::new(1),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Registers (or replaces) a program's rules.
+    pub fn register_program(&self, program: Program) -> Result<()> {
+        if program.id.as_str().trim().is_empty() {
+            return Err(Error::validation("id", "a program needs an id"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, f) in program.custom_fields.iter().enumerate() {
+            if f.key.trim().is_empty() || !seen.insert(f.key.as_str()) {
+                return Err(Error::validation(format!("custom_fields[{i}].key"), "keys must be unique and not empty"));
+            }
+        }
+        self.programs.write().unwrap_or_else(|p| p.into_inner()).insert(program);
+        Ok(())
+    }
+
+    /// A registered program.
+    pub fn program(&self, id: &crate::ids::ProgramId) -> Option<Program> {
+        self.programs.read().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
+    /// Opens a case.
+    pub fn open_case(&self, actor: &Actor, command: OpenCase) -> Result<Committed> {
+        let case_id = command.case_id;
+        self.run(actor, case_id, &Command::OpenCase(command), None)
+    }
+
+    /// Runs a command on an existing case. With `expected_version`, the command is
+    /// refused with `conflict` unless the case is at that version; without it, the
+    /// command is decided against the latest state (and retried if another writer
+    /// commits in between).
+    pub fn execute(
+        &self,
+        actor: &Actor,
+        case_id: CaseId,
+        command: impl Into<Command>,
+        expected_version: Option<u64>,
+    ) -> Result<Committed> {
+        let command = command.into();
+        if let Command::OpenCase(_) = command {
+            return Err(Error::validation("type", "open cases with open_case"));
+        }
+        self.run(actor, Some(case_id), &command, expected_version)
+    }
+
+    /// Runs a command given as JSON-shaped data (`{"type": "add_note", ...}`): for
+    /// bindings and tools. `case_id` is ignored for `open_case`.
+    pub fn execute_command(
+        &self,
+        actor: &Actor,
+        case_id: Option<CaseId>,
+        command: Command,
+        expected_version: Option<u64>,
+    ) -> Result<Committed> {
+        match command {
+            Command::OpenCase(open) => self.open_case(actor, open),
+            other => {
+                let case_id = case_id.ok_or_else(|| Error::validation("case_id", "this command needs a case"))?;
+                self.run(actor, Some(case_id), &other, expected_version)
+            }
+        }
+    }
+
+    fn run(&self, actor: &Actor, case_id: Option<CaseId>, command: &Command, expected: Option<u64>) -> Result<Committed> {
+        let now = self.now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let state = match case_id {
+                Some(id) => self.checkout(id)?,
+                None => None,
+            };
+            if let Some(exp) = expected {
+                let actual = state.as_ref().map_or(0, |s| s.version);
+                if actual != exp {
+                    let id = state.as_ref().map(|s| s.id).or(case_id);
+                    self.checkin(state);
+                    return match id {
+                        Some(case_id) if actual > 0 || exp > 0 => Err(Error::Conflict { case_id, expected: exp, actual }),
+                        _ => Err(Error::not_found("case", case_id.map(|c| c.to_string()).unwrap_or_default())),
+                    };
+                }
+            }
+            if state.is_none() && !matches!(command, Command::OpenCase(_)) {
+                let id = case_id.map(|c| c.to_string()).unwrap_or_default();
+                return Err(Error::not_found("case", id));
+            }
+            let sealed = {
+                let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
+                let ctx = Context { actor, now, ids: &*self.ids, programs: &programs };
+                decide(state.as_ref(), command, &ctx).and_then(|events| seal(state.as_ref(), events, &ctx))
+            };
+            let sealed = match sealed {
+                Ok(s) => s,
+                Err(e) => {
+                    self.checkin(state);
+                    return Err(e);
+                }
+            };
+            match self.commit(state, vec![sealed]) {
+                Ok(mut done) => return Ok(done.remove(0)),
+                Err(Error::Conflict { .. }) if expected.is_none() && attempt < MAX_ATTEMPTS => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Runs many commands as one transaction: all are committed, or none (the first
+    /// failure is returned and nothing is stored). The path for imports and bulk work.
+    pub fn execute_batch(&self, actor: &Actor, items: &[BatchCommand]) -> Result<Vec<Committed>> {
+        let mut staged = Staged::default();
+        if let Err(e) = self.stage(actor, items, &mut staged) {
+            // Working states may hold uncommitted events: drop them (they were taken out
+            // of the cache and reload on demand).
+            return Err(e);
+        }
+        let mut batches = Vec::with_capacity(staged.order.len());
+        for id in &staged.order {
+            if let Some(w) = staged.work.get(id) {
+                if let (Some(sealed), Some(state)) = (&w.sealed, &w.state) {
+                    batches.push(batch_for(sealed, state));
+                }
+            }
+        }
+        let positions = self.store.append(&batches).map_err(from_store)?;
+        let mut pos = positions.into_iter();
+        for id in &staged.order {
+            if let Some(Working { sealed: Some(sealed), .. }) = staged.work.get_mut(id) {
+                for e in sealed.recorded.iter_mut() {
+                    e.position = pos.next().unwrap_or(0);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(staged.results.len());
+        for (case_id, start, end, phase) in staged.results {
+            let events: Vec<RecordedEvent> = staged
+                .work
+                .get(&case_id)
+                .and_then(|w| w.sealed.as_ref())
+                .and_then(|s| s.recorded.get(start..end))
+                .map(<[RecordedEvent]>::to_vec)
+                .unwrap_or_default();
+            out.push(Committed {
+                case_id,
+                version: events.last().map_or(0, |e| e.sequence),
+                phase,
+                created_id: events.iter().find_map(|e| e.event.created_id()),
+                events,
+            });
+        }
+        for (_, w) in staged.work {
+            self.checkin(w.state);
+        }
+        for c in &out {
+            self.notify(&c.events);
+        }
+        Ok(out)
+    }
+
+    fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged) -> Result<()> {
+        let now = self.now();
+        let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
+        let ctx = Context { actor, now, ids: &*self.ids, programs: &programs };
+        for item in items {
+            let target = match (&item.command, item.case_id) {
+                (Command::OpenCase(open), _) => open.case_id,
+                (_, Some(id)) => Some(id),
+                (_, None) => return Err(Error::validation("case_id", "this command needs a case")),
+            };
+            if let Some(id) = target {
+                if !staged.work.contains_key(&id) {
+                    let state = self.checkout(id)?;
+                    staged.work.insert(id, Working { state, sealed: None });
+                }
+            }
+            let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());
+            if let Some(exp) = item.expected_version {
+                let actual = state.map_or(0, |s| s.version);
+                if actual != exp {
+                    let case_id = target.unwrap_or(CaseId(Uuid::nil()));
+                    return Err(Error::Conflict { case_id, expected: exp, actual });
+                }
+            }
+            if state.is_none() && !matches!(item.command, Command::OpenCase(_)) {
+                return Err(Error::not_found("case", target.map(|c| c.to_string()).unwrap_or_default()));
+            }
+            let sealed = seal(state, decide(state, &item.command, &ctx)?, &ctx)?;
+            let case_id = sealed.case_id;
+            let w = staged.work.entry(case_id).or_insert(Working { state: None, sealed: None });
+            w.state = fold(w.state.take(), &sealed.recorded);
+            let phase = w.state.as_ref().map_or(Phase::Intake, |s| s.phase);
+            let all = w.sealed.get_or_insert_with(|| {
+                staged.order.push(case_id);
+                Sealed { case_id, expected_version: sealed.expected_version, stored: Vec::new(), recorded: Vec::new() }
+            });
+            let start = all.recorded.len();
+            all.stored.extend(sealed.stored);
+            all.recorded.extend(sealed.recorded);
+            staged.results.push((case_id, start, all.recorded.len(), phase));
+        }
+        Ok(())
+    }
+
+    fn commit(&self, state: Option<CaseState>, sealed: Vec<Sealed>) -> Result<Vec<Committed>> {
+        let mut state = state;
+        let mut batches = Vec::with_capacity(sealed.len());
+        let mut states = Vec::with_capacity(sealed.len());
+        for s in &sealed {
+            let next = fold(state.take(), &s.recorded)
+                .ok_or_else(|| Error::integrity(Some(s.case_id), "events do not open the case"))?;
+            batches.push(batch_for(s, &next));
+            states.push(next);
+        }
+        let positions = match self.store.append(&batches) {
+            Ok(p) => p,
+            Err(e) => {
+                for s in &sealed {
+                    self.evict(s.case_id);
+                }
+                return Err(from_store(e));
+            }
+        };
+        let mut pos = positions.into_iter();
+        let mut out = Vec::with_capacity(sealed.len());
+        for (s, next) in sealed.into_iter().zip(states) {
+            let mut events = s.recorded;
+            for e in events.iter_mut() {
+                e.position = pos.next().unwrap_or(0);
+            }
+            let committed = Committed {
+                case_id: next.id,
+                version: next.version,
+                phase: next.phase,
+                created_id: events.iter().find_map(|e| e.event.created_id()),
+                events,
+            };
+            self.checkin(Some(next));
+            out.push(committed);
+        }
+        for c in &out {
+            self.notify(&c.events);
+        }
+        Ok(out)
+    }
+
+    /// A case as `actor` may see it.
+    pub fn get(&self, actor: &Actor, case_id: CaseId) -> Result<CaseState> {
+        let state = self.current(case_id)?.ok_or_else(|| Error::not_found("case", case_id))?;
+        ensure_can_read(actor, &state)?;
+        Ok(redact(actor, state))
+    }
+
+    /// Lists cases `actor` may see, filtered and paged (keyset pagination in case id
+    /// order: pass the page's `next_cursor` as `after`).
+    pub fn list(&self, actor: &Actor, query: &CaseQuery) -> Result<Page<CaseSummary>> {
+        let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(Error::validation("limit", format!("must be between 1 and {MAX_PAGE}")));
+        }
+        if let Some(text) = &query.text {
+            if crate::store::words(text).next().is_none() {
+                return Err(Error::validation("text", "search for at least one word"));
+            }
+        }
+        let programs = actor.program_scope().map(|p| p.iter().cloned().collect::<Vec<_>>());
+        if programs.as_ref().is_some_and(Vec::is_empty) || actor.roles.is_empty() {
+            return Ok(Page { items: Vec::new(), next_cursor: None });
+        }
+        let q = StoreQuery { filter: query, programs, notes: NoteAccess::of(actor), limit: limit as usize + 1 };
+        let mut items = self.store.query(&q).map_err(from_store)?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|s| s.case_id)
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// A case's events as `actor` may see them: confidential notes the actor may not
+    /// read keep their place in the history, with their text withheld (`redacted`).
+    pub fn history(&self, actor: &Actor, case_id: CaseId) -> Result<Vec<RecordedEvent>> {
+        let state = self.current(case_id)?.ok_or_else(|| Error::not_found("case", case_id))?;
+        ensure_can_read(actor, &state)?;
+        let sees = can_see_confidential(actor, &state);
+        let stored = self.store.load(case_id, 0).map_err(from_store)?;
+        let mut out = Vec::with_capacity(stored.len());
+        for s in &stored {
+            let mut e = s.decode()?;
+            if let Event::NoteAdded { confidential: true, text, .. } = &mut e.event {
+                if !sees {
+                    text.clear();
+                    e.redacted = true;
+                }
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    /// Recomputes a case's hash chain over the stored bytes and reports the first broken
+    /// link.
+    pub fn verify(&self, actor: &Actor, case_id: CaseId) -> Result<VerifyReport> {
+        let stored = self.store.load(case_id, 0).map_err(from_store)?;
+        if stored.is_empty() {
+            return Err(Error::not_found("case", case_id));
+        }
+        // Authorize on what can be read of the case; a case too broken to replay is
+        // checked for readers of its program as the first event names it.
+        let program = stored
+            .first()
+            .and_then(|s| s.decode().ok())
+            .and_then(|e| match e.event {
+                Event::CaseOpened { program, .. } => Some(program),
+                _ => None,
+            });
+        let readable = match self.current(case_id) {
+            Ok(Some(state)) => crate::auth::can_read(actor, &state.program),
+            _ => program.as_ref().is_some_and(|p| crate::auth::can_read(actor, p)) || actor.program_scope().is_none(),
+        };
+        if !readable {
+            return Err(Error::denied(format!("{} may not read case {case_id}", actor.id)));
+        }
+        Ok(verify_chain(case_id, &stored))
+    }
+
+    /// The global log after `after_position`, in order: for the application's own
+    /// projections, exports and sync. Unscoped (like subscriptions): it is the host's
+    /// feed, not a user's view.
+    pub fn read_log(&self, after_position: u64, limit: usize) -> Result<Vec<RecordedEvent>> {
+        let stored = self.store.read_log(after_position, limit).map_err(from_store)?;
+        stored.iter().map(StoredEvent::decode).collect()
+    }
+
+    /// Calls `f` with every event committed through this casebook, after the commit, in
+    /// order. Subscribers are the application's own code and see every event as stored;
+    /// a panicking subscriber is contained and does not affect the commit.
+    pub fn subscribe(&self, f: impl Fn(&RecordedEvent) + Send + Sync + 'static) -> SubscriptionId {
+        let id = SubscriptionId(self.next_subscription.fetch_add(1, Ordering::Relaxed));
+        self.subscribers.write().unwrap_or_else(|p| p.into_inner()).push((id, Arc::new(f)));
+        id
+    }
+
+    /// Stops a subscription. Returns whether it existed.
+    pub fn unsubscribe(&self, id: SubscriptionId) -> bool {
+        let mut subs = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
+        let before = subs.len();
+        subs.retain(|(s, _)| *s != id);
+        subs.len() != before
+    }
+
+    /// Stores a document's bytes in the blob store and attaches its metadata to the case.
+    pub fn attach_document(&self, actor: &Actor, case_id: CaseId, upload: DocumentUpload) -> Result<Committed> {
+        let command = Command::AttachDocument(AttachDocument {
+            name: upload.name,
+            media_type: upload.media_type,
+            sha256: sha256_hex(&upload.content),
+            size_bytes: upload.content.len() as u64,
+            category: upload.category,
+        });
+        // Decide once before storing the bytes, so a refused command stores nothing.
+        {
+            let state = self.current(case_id)?.ok_or_else(|| Error::not_found("case", case_id))?;
+            let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
+            let scratch = SequentialIds::new();
+            let ctx = Context { actor, now: self.now(), ids: &scratch, programs: &programs };
+            decide(Some(&state), &command, &ctx)?;
+        }
+        self.store.put_blob(&upload.content).map_err(from_store)?;
+        self.run(actor, Some(case_id), &command, None)
+    }
+
+    /// A document's bytes, verified against its hash.
+    pub fn document_content(&self, actor: &Actor, case_id: CaseId, document_id: DocumentId) -> Result<Vec<u8>> {
+        let state = self.get(actor, case_id)?;
+        let doc = state
+            .documents
+            .iter()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| Error::not_found("document", document_id))?;
+        match self.store.get_blob(&doc.sha256).map_err(from_store)? {
+            Some(bytes) => Ok(bytes),
+            None => Err(Error::not_found("document content", &doc.sha256)),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        let now = self.clock.now();
+        chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+    }
+
+    fn lock_cache(&self) -> MutexGuard<'_, HashMap<CaseId, CaseState>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a case's latest state out of the cache (or loads it), for a writer.
+    fn checkout(&self, id: CaseId) -> Result<Option<CaseState>> {
+        let cached = self.lock_cache().remove(&id);
+        self.refresh(id, cached)
+    }
+
+    /// The latest state, leaving a copy in the cache.
+    fn current(&self, id: CaseId) -> Result<Option<CaseState>> {
+        let cached = self.lock_cache().get(&id).cloned();
+        let state = self.refresh(id, cached)?;
+        if let Some(s) = &state {
+            self.checkin(Some(s.clone()));
+        }
+        Ok(state)
+    }
+
+    /// Brings a cached state up to the store's version (loading what other writers
+    /// appended), or loads the case from scratch.
+    fn refresh(&self, id: CaseId, cached: Option<CaseState>) -> Result<Option<CaseState>> {
+        let Some(version) = self.store.version(id).map_err(from_store)? else { return Ok(None) };
+        match cached {
+            Some(s) if s.version == version => Ok(Some(s)),
+            Some(s) if s.version < version => {
+                let newer = self.store.load(id, s.version).map_err(from_store)?;
+                let decoded = newer.iter().map(StoredEvent::decode).collect::<Result<Vec<_>>>()?;
+                let mut state = s;
+                for e in &decoded {
+                    if e.sequence != state.version + 1 || e.prev_hash != state.head_hash {
+                        return Err(Error::integrity(Some(id), format!("case {id}: event {} is out of order", e.sequence)));
+                    }
+                    state = crate::state::evolve(state, e);
+                }
+                Ok(Some(state))
+            }
+            _ => {
+                let stored = self.store.load(id, 0).map_err(from_store)?;
+                let decoded = stored.iter().map(StoredEvent::decode).collect::<Result<Vec<_>>>()?;
+                replay(&decoded)
+            }
+        }
+    }
+
+    fn checkin(&self, state: Option<CaseState>) {
+        let Some(state) = state else { return };
+        let mut cache = self.lock_cache();
+        if cache.len() >= self.cache_capacity && !cache.contains_key(&state.id) {
+            // Cheap bounded cache: drop an arbitrary entry; it reloads on demand.
+            if let Some(k) = cache.keys().next().copied() {
+                cache.remove(&k);
+            }
+        }
+        cache.insert(state.id, state);
+    }
+
+    fn evict(&self, id: CaseId) {
+        self.lock_cache().remove(&id);
+    }
+
+    fn notify(&self, events: &[RecordedEvent]) {
+        let subs: Vec<Arc<Subscriber>> =
+            self.subscribers.read().unwrap_or_else(|p| p.into_inner()).iter().map(|(_, f)| f.clone()).collect();
+        if subs.is_empty() {
+            return;
+        }
+        for e in events {
+            for f in &subs {
+                // A subscriber's panic must not unwind into the engine (or across FFI).
+                let _ = catch_unwind(AssertUnwindSafe(|| f(e)));
+            }
+        }
+    }
+}
+
+fn batch_for(sealed: &Sealed, state: &CaseState) -> AppendBatch {
+    let notes = sealed
+        .recorded
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::NoteAdded { note_id, text, confidential, .. } => {
+                Some(NoteEntry { note_id: *note_id, text: text.clone(), confidential: *confidential })
+            }
+            _ => None,
+        })
+        .collect();
+    AppendBatch {
+        case_id: sealed.case_id,
+        expected_version: sealed.expected_version,
+        events: sealed.stored.clone(),
+        summary: CaseSummary::of(state),
+        notes,
+    }
+}
+
+fn redact(actor: &Actor, mut state: CaseState) -> CaseState {
+    if !can_see_confidential(actor, &state) {
+        state.notes.retain(|n| !n.confidential);
+    }
+    state
+}
+
+/// Checks a case's stored events: contiguous sequences, each chained to the previous
+/// hash, each hash recomputed over the stored bytes, each payload decodable.
+pub fn verify_chain(case_id: CaseId, stored: &[StoredEvent]) -> VerifyReport {
+    let mut prev = GENESIS_HASH.to_owned();
+    let mut checked = 0u64;
+    for (i, e) in stored.iter().enumerate() {
+        let expected_seq = i as u64 + 1;
+        let problem = if e.case_id != case_id {
+            Some(format!("event {} belongs to case {}", e.sequence, e.case_id))
+        } else if e.sequence != expected_seq {
+            Some(format!("expected event {expected_seq}, found {}", e.sequence))
+        } else if e.prev_hash != prev {
+            Some(format!("event {} does not chain to event {}", e.sequence, expected_seq - 1))
+        } else if event_hash(e) != e.hash {
+            Some(format!("event {} was altered: its hash does not match its content", e.sequence))
+        } else if let Err(err) = e.decode() {
+            Some(err.to_string())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return VerifyReport {
+                case_id,
+                events_checked: checked,
+                valid: false,
+                first_broken_sequence: Some(expected_seq),
+                problem: Some(problem),
+                head_hash: (checked > 0).then(|| prev.clone()),
+            };
+        }
+        prev.clone_from(&e.hash);
+        checked += 1;
+    }
+    VerifyReport {
+        case_id,
+        events_checked: checked,
+        valid: true,
+        first_broken_sequence: None,
+        problem: None,
+        head_hash: (checked > 0).then_some(prev),
+    }
+}

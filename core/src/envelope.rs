@@ -1,0 +1,81 @@
+//! Sealing: wrapping the events `decide` produced into envelopes chained by hash.
+
+use crate::decide::Context;
+use crate::error::{Error, StoreError};
+use crate::event::{event_hash, Event, RecordedEvent, StoredEvent, GENESIS_HASH, SCHEMA_VERSION};
+use crate::ids::{CaseId, EventId};
+use crate::state::{evolve, CaseState};
+
+/// Events sealed for one case: as the store keeps them and as callers see them.
+#[derive(Clone, Debug)]
+pub struct Sealed {
+    /// The case.
+    pub case_id: CaseId,
+    /// The case's version before these events.
+    pub expected_version: u64,
+    /// As stored (payload bytes as hashed).
+    pub stored: Vec<StoredEvent>,
+    /// As handed out.
+    pub recorded: Vec<RecordedEvent>,
+}
+
+/// Wraps `events` for the case in `prev` (`None`: the events open a case) into
+/// envelopes: sequence numbers, time, actor, schema version and the hash chain.
+pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> Result<Sealed, Error> {
+    let (case_id, mut version, mut prev_hash) = match prev {
+        Some(s) => (s.id, s.version, s.head_hash.clone()),
+        None => match events.first() {
+            Some(Event::CaseOpened { case_id, .. }) => (*case_id, 0, GENESIS_HASH.to_owned()),
+            _ => return Err(Error::integrity(None, "a new case must start with case_opened")),
+        },
+    };
+    let expected_version = version;
+    let mut stored = Vec::with_capacity(events.len());
+    let mut recorded = Vec::with_capacity(events.len());
+    for event in events {
+        version += 1;
+        let payload = serde_json::to_string(&event).map_err(|e| Error::Storage(StoreError::backend(e)))?;
+        let mut s = StoredEvent {
+            event_id: EventId(ctx.ids.next_id()),
+            case_id,
+            sequence: version,
+            position: 0,
+            recorded_at: ctx.now,
+            actor: ctx.actor.id.clone(),
+            event_type: event.type_name().to_owned(),
+            schema_version: SCHEMA_VERSION,
+            payload,
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        s.hash = event_hash(&s);
+        prev_hash.clone_from(&s.hash);
+        recorded.push(RecordedEvent {
+            event_id: s.event_id,
+            case_id,
+            sequence: s.sequence,
+            position: 0,
+            recorded_at: s.recorded_at,
+            actor: s.actor.clone(),
+            schema_version: SCHEMA_VERSION,
+            event,
+            prev_hash: s.prev_hash.clone(),
+            hash: s.hash.clone(),
+            redacted: false,
+        });
+        stored.push(s);
+    }
+    Ok(Sealed { case_id, expected_version, stored, recorded })
+}
+
+/// Applies recorded events to a state (`None`: the first event opens the case).
+/// Returns `None` only if there is no state and the first event does not open a case.
+pub fn fold(mut state: Option<CaseState>, events: &[RecordedEvent]) -> Option<CaseState> {
+    for e in events {
+        state = match state {
+            None => CaseState::genesis(e),
+            Some(s) => Some(evolve(s, e)),
+        };
+    }
+    state
+}

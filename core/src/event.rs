@@ -1,0 +1,563 @@
+//! Events: what happened to a case. Events are facts: never updated, never deleted.
+//! Each is stored in an envelope that chains it to the previous event of its case by
+//! SHA-256, so an altered or missing event is detected by `verify`.
+
+use crate::clock::Timestamp;
+use crate::command::GoalEvaluation;
+use crate::error::Error;
+use crate::ids::*;
+use crate::model::*;
+use chrono::{NaiveDate, SecondsFormat};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// The schema version new events are written with. Bump it when an event's JSON
+/// changes, and teach [`upcast`] to turn the old shape into the new one.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The hash the first event of every case chains to.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Everything that can happen to a case. JSON: `{"type": "goal_added", ...fields}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A case was opened.
+    CaseOpened {
+        /// The new case.
+        case_id: CaseId,
+        /// Its program.
+        program: ProgramId,
+        /// The client's id.
+        client_id: ClientId,
+        /// The client.
+        client: ClientDetails,
+        /// Priority.
+        priority: Priority,
+        /// Tags.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// The primary worker, if given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assigned_to: Option<ActorId>,
+        /// Custom fields.
+        #[serde(default)]
+        custom_fields: BTreeMap<String, Value>,
+    },
+    /// Client details changed.
+    ClientUpdated {
+        /// The changed fields.
+        changes: ClientUpdate,
+    },
+    /// Intake finished; the client is eligible.
+    IntakeCompleted {
+        /// Needs that cannot wait.
+        immediate_needs: Vec<ImmediateNeedRecord>,
+    },
+    /// An assessment was recorded.
+    AssessmentRecorded {
+        /// The assessment's id.
+        assessment_id: AssessmentId,
+        /// The instrument.
+        instrument: InstrumentRef,
+        /// Item -> answer.
+        responses: BTreeMap<String, Value>,
+        /// Score -> value.
+        #[serde(default)]
+        scores: BTreeMap<String, f64>,
+        /// Score -> band.
+        #[serde(default)]
+        bands: BTreeMap<String, String>,
+        /// Risk flags.
+        #[serde(default)]
+        risk_flags: Vec<String>,
+        /// The assessment cycle.
+        cycle: u32,
+        /// Needs identified.
+        #[serde(default)]
+        identified_needs: Vec<IdentifiedNeedRecord>,
+    },
+    /// The assessment phase finished; planning starts.
+    AssessmentCompleted {
+        /// The cycle that finished.
+        cycle: u32,
+        /// A summary of findings.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    /// The plan was activated.
+    PlanActivated {},
+    /// A reassessment started; a new assessment cycle begins.
+    ReassessmentStarted {
+        /// Why.
+        reason: String,
+        /// The new cycle.
+        cycle: u32,
+    },
+    /// The case was closed.
+    CaseClosed {
+        /// Why.
+        reason: ClosureReason,
+        /// Summary.
+        summary: String,
+        /// Each goal's final status.
+        goal_outcomes: Vec<GoalOutcome>,
+    },
+    /// The case was reopened; a new assessment cycle begins.
+    CaseReopened {
+        /// Why.
+        reason: String,
+        /// The new cycle.
+        cycle: u32,
+    },
+    /// A worker was assigned.
+    WorkerAssigned {
+        /// The worker.
+        worker: ActorId,
+        /// Primary or secondary.
+        role: AssignmentRole,
+    },
+    /// A worker's assignment ended.
+    WorkerUnassigned {
+        /// The worker.
+        worker: ActorId,
+    },
+    /// A note was added.
+    NoteAdded {
+        /// The note's id.
+        note_id: NoteId,
+        /// Kind.
+        kind: NoteKind,
+        /// Text (empty in a redacted history entry).
+        text: String,
+        /// Confidential or not.
+        confidential: bool,
+    },
+    /// A document was attached.
+    DocumentAttached {
+        /// The document's id.
+        document_id: DocumentId,
+        /// File name.
+        name: String,
+        /// MIME type.
+        media_type: String,
+        /// SHA-256, hex.
+        sha256: String,
+        /// Size.
+        size_bytes: u64,
+        /// Category.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<String>,
+    },
+    /// The client was referred out.
+    ReferralMade {
+        /// The referral's id.
+        referral_id: ReferralId,
+        /// Receiving organisation.
+        organization: String,
+        /// Service asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service: Option<String>,
+        /// Why.
+        reason: String,
+    },
+    /// A referral's status changed.
+    ReferralUpdated {
+        /// The referral.
+        referral_id: ReferralId,
+        /// New status.
+        status: ReferralStatus,
+    },
+    /// The case was transferred.
+    CaseTransferred {
+        /// The transfer's record id.
+        referral_id: ReferralId,
+        /// The program it left.
+        from_program: ProgramId,
+        /// The program it joined (if it changed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_program: Option<ProgramId>,
+        /// The new primary worker (if given).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_worker: Option<ActorId>,
+        /// Why.
+        reason: String,
+    },
+    /// A task was added.
+    TaskAdded {
+        /// The task's id.
+        task_id: TaskId,
+        /// What to do.
+        title: String,
+        /// Due.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
+        /// Assignee.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<ActorId>,
+    },
+    /// A task was done.
+    TaskCompleted {
+        /// The task.
+        task_id: TaskId,
+    },
+    /// A task was cancelled (by hand, or by the case's closure).
+    TaskCancelled {
+        /// The task.
+        task_id: TaskId,
+        /// Why.
+        reason: String,
+    },
+    /// A task was reassigned.
+    TaskReassigned {
+        /// The task.
+        task_id: TaskId,
+        /// New assignee.
+        assignee: ActorId,
+    },
+    /// A task's due time changed.
+    TaskDueChanged {
+        /// The task.
+        task_id: TaskId,
+        /// New due time (`null`: none).
+        due: Option<Timestamp>,
+    },
+    /// Priority changed.
+    PriorityChanged {
+        /// New priority.
+        priority: Priority,
+    },
+    /// A tag was added.
+    TagAdded {
+        /// The tag.
+        tag: String,
+    },
+    /// A tag was removed.
+    TagRemoved {
+        /// The tag.
+        tag: String,
+    },
+    /// The case was put on hold.
+    PlacedOnHold {
+        /// Why.
+        reason: String,
+        /// Expected end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
+    },
+    /// The case was resumed; open tasks' due times moved back by the time on hold.
+    Resumed {
+        /// Seconds the case spent on hold.
+        paused_seconds: i64,
+    },
+    /// Custom fields were set (`null` removes).
+    CustomFieldsSet {
+        /// Key -> value.
+        values: BTreeMap<String, Value>,
+    },
+    /// A goal was added.
+    GoalAdded {
+        /// The goal's id.
+        goal_id: GoalId,
+        /// Description.
+        description: String,
+        /// Domain.
+        domain: String,
+        /// Need addressed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        need_id: Option<NeedId>,
+        /// Measure.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        measure: Option<Measure>,
+        /// Due date.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<NaiveDate>,
+    },
+    /// Goals were evaluated.
+    GoalsEvaluated {
+        /// New statuses.
+        evaluations: Vec<GoalEvaluation>,
+    },
+    /// A service was added.
+    ServiceAdded {
+        /// The service's id.
+        service_id: ServiceId,
+        /// Name.
+        name: String,
+        /// Provider.
+        provider: String,
+        /// Goal served.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        goal_id: Option<GoalId>,
+        /// First day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<NaiveDate>,
+        /// Last day.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<NaiveDate>,
+        /// Frequency.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frequency: Option<String>,
+    },
+    /// A service's status changed.
+    ServiceStatusChanged {
+        /// The service.
+        service_id: ServiceId,
+        /// New status.
+        status: ServiceStatus,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A service was delivered.
+    ServiceDelivered {
+        /// The delivery's id.
+        delivery_id: DeliveryId,
+        /// The service.
+        service_id: ServiceId,
+        /// When.
+        delivered_on: NaiveDate,
+        /// Units.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        units: Option<f64>,
+        /// Remark.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An outcome was measured.
+    OutcomeRecorded {
+        /// The measurement's id.
+        measurement_id: MeasurementId,
+        /// The goal.
+        goal_id: GoalId,
+        /// Value.
+        value: f64,
+        /// When measured.
+        measured_on: NaiveDate,
+        /// Remark.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+}
+
+/// An immediate need as the event records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImmediateNeedRecord {
+    /// Its id.
+    pub id: ImmediateNeedId,
+    /// Category.
+    pub category: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// An identified need as the event records it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifiedNeedRecord {
+    /// Its id.
+    pub id: NeedId,
+    /// Domain.
+    pub domain: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+}
+
+impl Event {
+    /// The event's type name, as in JSON (`goal_added`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::CaseOpened { .. } => "case_opened",
+            Event::ClientUpdated { .. } => "client_updated",
+            Event::IntakeCompleted { .. } => "intake_completed",
+            Event::AssessmentRecorded { .. } => "assessment_recorded",
+            Event::AssessmentCompleted { .. } => "assessment_completed",
+            Event::PlanActivated {} => "plan_activated",
+            Event::ReassessmentStarted { .. } => "reassessment_started",
+            Event::CaseClosed { .. } => "case_closed",
+            Event::CaseReopened { .. } => "case_reopened",
+            Event::WorkerAssigned { .. } => "worker_assigned",
+            Event::WorkerUnassigned { .. } => "worker_unassigned",
+            Event::NoteAdded { .. } => "note_added",
+            Event::DocumentAttached { .. } => "document_attached",
+            Event::ReferralMade { .. } => "referral_made",
+            Event::ReferralUpdated { .. } => "referral_updated",
+            Event::CaseTransferred { .. } => "case_transferred",
+            Event::TaskAdded { .. } => "task_added",
+            Event::TaskCompleted { .. } => "task_completed",
+            Event::TaskCancelled { .. } => "task_cancelled",
+            Event::TaskReassigned { .. } => "task_reassigned",
+            Event::TaskDueChanged { .. } => "task_due_changed",
+            Event::PriorityChanged { .. } => "priority_changed",
+            Event::TagAdded { .. } => "tag_added",
+            Event::TagRemoved { .. } => "tag_removed",
+            Event::PlacedOnHold { .. } => "placed_on_hold",
+            Event::Resumed { .. } => "resumed",
+            Event::CustomFieldsSet { .. } => "custom_fields_set",
+            Event::GoalAdded { .. } => "goal_added",
+            Event::GoalsEvaluated { .. } => "goals_evaluated",
+            Event::ServiceAdded { .. } => "service_added",
+            Event::ServiceStatusChanged { .. } => "service_status_changed",
+            Event::ServiceDelivered { .. } => "service_delivered",
+            Event::OutcomeRecorded { .. } => "outcome_recorded",
+        }
+    }
+
+    /// The id of the record this event creates, if it creates one.
+    pub fn created_id(&self) -> Option<Uuid> {
+        match self {
+            Event::CaseOpened { case_id, .. } => Some(case_id.0),
+            Event::AssessmentRecorded { assessment_id, .. } => Some(assessment_id.0),
+            Event::NoteAdded { note_id, .. } => Some(note_id.0),
+            Event::DocumentAttached { document_id, .. } => Some(document_id.0),
+            Event::ReferralMade { referral_id, .. } => Some(referral_id.0),
+            Event::CaseTransferred { referral_id, .. } => Some(referral_id.0),
+            Event::TaskAdded { task_id, .. } => Some(task_id.0),
+            Event::GoalAdded { goal_id, .. } => Some(goal_id.0),
+            Event::ServiceAdded { service_id, .. } => Some(service_id.0),
+            Event::ServiceDelivered { delivery_id, .. } => Some(delivery_id.0),
+            Event::OutcomeRecorded { measurement_id, .. } => Some(measurement_id.0),
+            _ => None,
+        }
+    }
+}
+
+/// An event as the engine hands it out: decoded, in its envelope.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEvent {
+    /// The event's id.
+    pub event_id: EventId,
+    /// The case.
+    pub case_id: CaseId,
+    /// Per-case sequence number: 1, 2, ...
+    pub sequence: u64,
+    /// Position in the store's global log (assigned by the store; 0 before storing).
+    pub position: u64,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// Who caused it.
+    pub actor: ActorId,
+    /// The schema version it was written with (upcast to the current one on read).
+    pub schema_version: u32,
+    /// What happened.
+    pub event: Event,
+    /// Hash of the previous event of the case ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// Hash of this event.
+    pub hash: String,
+    /// True when parts of the payload were withheld from the reader (confidential notes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+/// An event as stores keep it: the payload exactly as written, so the hash chain can be
+/// checked over the very bytes that were hashed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// The event's id.
+    pub event_id: EventId,
+    /// The case.
+    pub case_id: CaseId,
+    /// Per-case sequence number.
+    pub sequence: u64,
+    /// Global position (0 until the store assigns it).
+    pub position: u64,
+    /// When it was recorded.
+    pub recorded_at: Timestamp,
+    /// Who caused it.
+    pub actor: ActorId,
+    /// Event type name (`goal_added`), for indexes and exports.
+    pub event_type: String,
+    /// Schema version of the payload.
+    pub schema_version: u32,
+    /// The event's JSON, as hashed.
+    pub payload: String,
+    /// Hash of the previous event of the case.
+    pub prev_hash: String,
+    /// Hash of this event.
+    pub hash: String,
+}
+
+/// Formats a timestamp the one way it is hashed and stored: RFC 3339, microseconds, `Z`.
+pub fn format_timestamp(at: &Timestamp) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// SHA-256 of bytes, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The hash of an event: SHA-256 over its length-prefixed envelope fields and payload,
+/// chained to the previous hash.
+pub fn event_hash(e: &StoredEvent) -> String {
+    let mut h = Sha256::new();
+    let event_id = e.event_id.0.to_string();
+    let case_id = e.case_id.0.to_string();
+    let sequence = e.sequence.to_string();
+    let at = format_timestamp(&e.recorded_at);
+    let version = e.schema_version.to_string();
+    for field in [
+        e.prev_hash.as_str(),
+        event_id.as_str(),
+        case_id.as_str(),
+        sequence.as_str(),
+        at.as_str(),
+        e.actor.as_str(),
+        e.event_type.as_str(),
+        version.as_str(),
+        e.payload.as_str(),
+    ] {
+        h.update((field.len() as u64).to_le_bytes());
+        h.update(field.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Turns an older payload into the current shape. Every schema change adds an arm here
+/// (from version N to N+1), so stored events are never rewritten.
+pub fn upcast(event_type: &str, schema_version: u32, payload: Value) -> Result<Value, String> {
+    match schema_version {
+        SCHEMA_VERSION => Ok(payload),
+        v if v > SCHEMA_VERSION => Err(format!(
+            "event {event_type} has schema version {v}, newer than this casekit ({SCHEMA_VERSION}); upgrade casekit"
+        )),
+        v => Err(format!("event {event_type} has unknown schema version {v}")),
+    }
+}
+
+impl StoredEvent {
+    /// Decodes the payload (upcasting old versions) into a [`RecordedEvent`]. Garbage
+    /// is an `integrity` error naming the case and sequence, never a panic.
+    pub fn decode(&self) -> Result<RecordedEvent, Error> {
+        let fail = |what: String| {
+            Error::integrity(Some(self.case_id), format!("event {} of case {}: {what}", self.sequence, self.case_id))
+        };
+        let value: Value = serde_json::from_str(&self.payload).map_err(|e| fail(format!("payload is not JSON: {e}")))?;
+        let value = upcast(&self.event_type, self.schema_version, value).map_err(fail)?;
+        let event: Event = serde_json::from_value(value).map_err(|e| fail(format!("payload does not decode: {e}")))?;
+        if event.type_name() != self.event_type {
+            return Err(fail(format!("payload is a {} but the row says {}", event.type_name(), self.event_type)));
+        }
+        Ok(RecordedEvent {
+            event_id: self.event_id,
+            case_id: self.case_id,
+            sequence: self.sequence,
+            position: self.position,
+            recorded_at: self.recorded_at,
+            actor: self.actor.clone(),
+            schema_version: SCHEMA_VERSION,
+            event,
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+            redacted: false,
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! # casekit
+//!
+//! Embeddable case management: the whole case-management process — intake, needs
+//! assessment, service planning, implementation and monitoring, evaluation, closure,
+//! reassessment and reopening — as a typed, event-sourced state machine.
+//!
+//! The domain is two pure functions over one transition table ([`lifecycle::RULES`]):
+//! [`decide`] validates a command and returns events; [`evolve`] applies an event.
+//! [`Casebook`] runs them against a [`Store`] with optimistic concurrency,
+//! authorization and subscriptions. This crate does no I/O: stores live in their own
+//! crates (`casekit-sqlite`, `casekit-postgres`); [`MemoryStore`] is the reference.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod actor;
+pub mod auth;
+pub mod clock;
+pub mod command;
+pub mod decide;
+pub mod engine;
+pub mod envelope;
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod lifecycle;
+pub mod memory;
+pub mod model;
+pub mod program;
+pub mod state;
+pub mod store;
+pub mod typestate;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use actor::{Actor, Role};
+pub use clock::{Clock, IdGen, ManualClock, SequentialIds, Timestamp};
+#[cfg(feature = "system")]
+pub use clock::{RandomIds, SystemClock};
+pub use command::{Command, CommandKind};
+pub use decide::{decide, Context};
+pub use engine::{BatchCommand, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport};
+pub use error::{Error, ErrorCode, Result, StoreError};
+pub use event::{Event, RecordedEvent, StoredEvent};
+pub use ids::*;
+pub use memory::MemoryStore;
+pub use model::{Phase, Priority};
+pub use program::{CustomFieldDef, CustomFieldKind, Program, ProgramCatalog};
+pub use state::{evolve, replay, CaseState};
+pub use store::{AppendBatch, CaseQuery, CaseSummary, Store, StoreQuery};

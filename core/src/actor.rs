@@ -26,13 +26,7 @@ pub enum Role {
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 5] = [
-        Role::IntakeWorker,
-        Role::CaseManager,
-        Role::Supervisor,
-        Role::Auditor,
-        Role::Admin,
-    ];
+    pub const ALL: [Role; 5] = [Role::IntakeWorker, Role::CaseManager, Role::Supervisor, Role::Auditor, Role::Admin];
 
     /// The snake_case name used in JSON.
     pub fn as_str(self) -> &'static str {

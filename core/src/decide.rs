@@ -147,8 +147,7 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             if let Some(summary) = &c.summary {
                 text("summary", summary, LONG)?;
             }
-            let this_cycle: Vec<&Assessment> =
-                s.assessments.iter().filter(|a| a.cycle == s.assessment_cycle).collect();
+            let this_cycle: Vec<&Assessment> = s.assessments.iter().filter(|a| a.cycle == s.assessment_cycle).collect();
             if this_cycle.is_empty() {
                 return Err(refuse("before an assessment is recorded in this assessment cycle"));
             }
@@ -313,7 +312,10 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
         }
         Command::SetPriority(c) => {
             if c.priority == s.priority {
-                return Err(Error::validation("priority", format!("the case already has priority {}", c.priority.as_str())));
+                return Err(Error::validation(
+                    "priority",
+                    format!("the case already has priority {}", c.priority.as_str()),
+                ));
             }
             Event::PriorityChanged { priority: c.priority }
         }
@@ -478,12 +480,7 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
     Ok(vec![event])
 }
 
-fn close(
-    s: &CaseState,
-    c: &Close,
-    _ctx: &Context<'_>,
-    refuse: impl Fn(&str) -> Error,
-) -> Result<Vec<Event>, Error> {
+fn close(s: &CaseState, c: &Close, _ctx: &Context<'_>, refuse: impl Fn(&str) -> Error) -> Result<Vec<Event>, Error> {
     match c.reason {
         ClosureReason::GoalsAchieved if s.phase != Phase::Active => {
             return Err(refuse("with reason goals_achieved (only from active)"));

@@ -230,7 +230,13 @@ impl<S: Store> Casebook<S> {
         }
     }
 
-    fn run(&self, actor: &Actor, case_id: Option<CaseId>, command: &Command, expected: Option<u64>) -> Result<Committed> {
+    fn run(
+        &self,
+        actor: &Actor,
+        case_id: Option<CaseId>,
+        command: &Command,
+        expected: Option<u64>,
+    ) -> Result<Committed> {
         let now = self.now();
         let mut attempt = 0;
         loop {
@@ -245,7 +251,9 @@ impl<S: Store> Casebook<S> {
                     let id = state.as_ref().map(|s| s.id).or(case_id);
                     self.checkin(state);
                     return match id {
-                        Some(case_id) if actual > 0 || exp > 0 => Err(Error::Conflict { case_id, expected: exp, actual }),
+                        Some(case_id) if actual > 0 || exp > 0 => {
+                            Err(Error::Conflict { case_id, expected: exp, actual })
+                        }
                         _ => Err(Error::not_found("case", case_id.map(|c| c.to_string()).unwrap_or_default())),
                     };
                 }
@@ -476,13 +484,10 @@ impl<S: Store> Casebook<S> {
         }
         // Authorize on what can be read of the case; a case too broken to replay is
         // checked for readers of its program as the first event names it.
-        let program = stored
-            .first()
-            .and_then(|s| s.decode().ok())
-            .and_then(|e| match e.event {
-                Event::CaseOpened { program, .. } => Some(program),
-                _ => None,
-            });
+        let program = stored.first().and_then(|s| s.decode().ok()).and_then(|e| match e.event {
+            Event::CaseOpened { program, .. } => Some(program),
+            _ => None,
+        });
         let readable = match self.current(case_id) {
             Ok(Some(state)) => crate::auth::can_read(actor, &state.program),
             _ => program.as_ref().is_some_and(|p| crate::auth::can_read(actor, p)) || actor.program_scope().is_none(),
@@ -590,7 +595,10 @@ impl<S: Store> Casebook<S> {
                 let mut state = s;
                 for e in &decoded {
                     if e.sequence != state.version + 1 || e.prev_hash != state.head_hash {
-                        return Err(Error::integrity(Some(id), format!("case {id}: event {} is out of order", e.sequence)));
+                        return Err(Error::integrity(
+                            Some(id),
+                            format!("case {id}: event {} is out of order", e.sequence),
+                        ));
                     }
                     state = crate::state::evolve(state, e);
                 }

@@ -540,7 +540,8 @@ impl StoredEvent {
         let fail = |what: String| {
             Error::integrity(Some(self.case_id), format!("event {} of case {}: {what}", self.sequence, self.case_id))
         };
-        let value: Value = serde_json::from_str(&self.payload).map_err(|e| fail(format!("payload is not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(&self.payload).map_err(|e| fail(format!("payload is not JSON: {e}")))?;
         let value = upcast(&self.event_type, self.schema_version, value).map_err(fail)?;
         let event: Event = serde_json::from_value(value).map_err(|e| fail(format!("payload does not decode: {e}")))?;
         if event.type_name() != self.event_type {

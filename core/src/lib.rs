@@ -31,7 +31,7 @@ pub mod state;
 pub mod store;
 pub mod typestate;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use actor::{Actor, Role};

@@ -158,7 +158,10 @@ impl Store for MemoryStore {
         let inner = self.read();
         let Some(bytes) = inner.blobs.get(sha256) else { return Ok(None) };
         if sha256_hex(bytes) != sha256 {
-            return Err(StoreError::Integrity { case_id: None, message: format!("blob {sha256} does not match its hash") });
+            return Err(StoreError::Integrity {
+                case_id: None,
+                message: format!("blob {sha256} does not match its hash"),
+            });
         }
         Ok(Some(bytes.clone()))
     }

@@ -138,9 +138,9 @@ fn check_kind(kind: &CustomFieldKind, value: &Value) -> Result<(), String> {
         CustomFieldKind::Number => value.is_number(),
         CustomFieldKind::Integer => value.is_i64() || value.is_u64(),
         CustomFieldKind::Boolean => value.is_boolean(),
-        CustomFieldKind::Date => value
-            .as_str()
-            .is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
+        CustomFieldKind::Date => {
+            value.as_str().is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+        }
         CustomFieldKind::Choice { options } => value.as_str().is_some_and(|s| options.iter().any(|o| o == s)),
     };
     if ok {

@@ -99,7 +99,11 @@ impl CaseState {
             assignments,
             priority: *priority,
             tags,
-            custom_fields: custom_fields.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect(),
+            custom_fields: custom_fields
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             immediate_needs: Vec::new(),
             assessments: Vec::new(),
             identified_needs: Vec::new(),

@@ -1,0 +1,1 @@
+//! casekit-node (work in progress).

@@ -1,0 +1,1 @@
+//! casekit-python (work in progress).

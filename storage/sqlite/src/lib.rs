@@ -1,0 +1,1 @@
+//! casekit-sqlite (work in progress).

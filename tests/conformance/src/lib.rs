@@ -1,0 +1,1 @@
+//! casekit-conformance (work in progress).

@@ -371,6 +371,43 @@ pub struct IdentifiedNeedRecord {
 }
 
 impl Event {
+    /// Every event type name, in declaration order.
+    pub const TYPES: &'static [&'static str] = &[
+        "case_opened",
+        "client_updated",
+        "intake_completed",
+        "assessment_recorded",
+        "assessment_completed",
+        "plan_activated",
+        "reassessment_started",
+        "case_closed",
+        "case_reopened",
+        "worker_assigned",
+        "worker_unassigned",
+        "note_added",
+        "document_attached",
+        "referral_made",
+        "referral_updated",
+        "case_transferred",
+        "task_added",
+        "task_completed",
+        "task_cancelled",
+        "task_reassigned",
+        "task_due_changed",
+        "priority_changed",
+        "tag_added",
+        "tag_removed",
+        "placed_on_hold",
+        "resumed",
+        "custom_fields_set",
+        "goal_added",
+        "goals_evaluated",
+        "service_added",
+        "service_status_changed",
+        "service_delivered",
+        "outcome_recorded",
+    ];
+
     /// The event's type name, as in JSON (`goal_added`).
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -34,6 +34,11 @@ pub mod typestate;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub use actor::{Actor, Role};
 pub use clock::{Clock, IdGen, ManualClock, SequentialIds, Timestamp};
 #[cfg(feature = "system")]

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 pub enum Role {
     /// Opens cases and works them while they are in intake.
     IntakeWorker,
-    /// Works the cases assigned to them, in every phase.
+    /// Works the cases assigned to them, in every phase (but assigning, transferring
+    /// and reopening are for supervisors).
     CaseManager,
     /// Works every case of their programs, assigns workers, transfers and reopens cases,
     /// and reads confidential notes.

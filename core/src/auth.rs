@@ -10,9 +10,10 @@ use crate::model::Phase;
 use crate::state::CaseState;
 use serde::{Deserialize, Serialize};
 
-/// Commands only supervisors and admins may run: they change who works a case or
-/// where it lives.
-const SUPERVISORY: &[CommandKind] = &[CommandKind::AssignWorker, CommandKind::UnassignWorker, CommandKind::Transfer];
+/// Commands only supervisors and admins may run: they change who works a case, where
+/// it lives, or bring a closed case back.
+const SUPERVISORY: &[CommandKind] =
+    &[CommandKind::AssignWorker, CommandKind::UnassignWorker, CommandKind::Transfer, CommandKind::Reopen];
 
 /// Checks that `actor` may run `command` on the case (`None`: a case being opened).
 pub fn authorize(actor: &Actor, state: Option<&CaseState>, command: &Command) -> Result<(), Error> {

@@ -359,6 +359,9 @@ pub struct Transfer {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddTask {
+    /// The task's id, when the caller chooses it; a new UUIDv7 otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<TaskId>,
     /// What to do.
     pub title: String,
     /// When it is due.
@@ -459,6 +462,10 @@ pub struct SetCustomFields {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddGoal {
+    /// The goal's id, when the caller chooses it (imports that refer to the goal later
+    /// in the same batch, offline devices); a new UUIDv7 otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal_id: Option<GoalId>,
     /// What the client wants to achieve.
     pub description: String,
     /// Life domain.
@@ -496,6 +503,9 @@ pub struct EvaluateGoals {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddService {
+    /// The service's id, when the caller chooses it; a new UUIDv7 otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<ServiceId>,
     /// What the service is.
     pub name: String,
     /// Who provides it.

@@ -51,6 +51,7 @@ pub fn decide(state: Option<&CaseState>, command: &Command, ctx: &Context<'_>) -
 
 fn open_case(c: &OpenCase, ctx: &Context<'_>) -> Result<Vec<Event>, Error> {
     short("program", c.program.as_str())?;
+    known_program(ctx, "program", &c.program)?;
     client_details("client", &c.client, ctx.now)?;
     let tags = tags("tags", &c.tags)?;
     if let Some(w) = &c.assign_to {
@@ -259,6 +260,7 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             }
             if let Some(p) = &c.to_program {
                 short("to_program", p.as_str())?;
+                known_program(ctx, "to_program", p)?;
                 if p == &s.program {
                     return Err(Error::validation("to_program", format!("the case is already in program {p}")));
                 }
@@ -279,8 +281,13 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             if let Some(a) = &c.assignee {
                 short("assignee", a.as_str())?;
             }
+            if let Some(id) = c.task_id {
+                if s.task(id).is_some() {
+                    return Err(Error::validation("task_id", format!("task {id} already exists")));
+                }
+            }
             Event::TaskAdded {
-                task_id: TaskId(ctx.ids.next_id()),
+                task_id: c.task_id.unwrap_or_else(|| TaskId(ctx.ids.next_id())),
                 title: c.title.clone(),
                 due: c.due,
                 assignee: c.assignee.clone(),
@@ -370,8 +377,13 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
                     finite("measure.baseline", b)?;
                 }
             }
+            if let Some(id) = c.goal_id {
+                if s.goal(id).is_some() {
+                    return Err(Error::validation("goal_id", format!("goal {id} already exists")));
+                }
+            }
             Event::GoalAdded {
-                goal_id: GoalId(ctx.ids.next_id()),
+                goal_id: c.goal_id.unwrap_or_else(|| GoalId(ctx.ids.next_id())),
                 description: c.description.clone(),
                 domain: c.domain.clone(),
                 need_id: c.need_id,
@@ -416,8 +428,13 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             if let Some(f) = &c.frequency {
                 short("frequency", f)?;
             }
+            if let Some(id) = c.service_id {
+                if s.service(id).is_some() {
+                    return Err(Error::validation("service_id", format!("service {id} already exists")));
+                }
+            }
             Event::ServiceAdded {
-                service_id: ServiceId(ctx.ids.next_id()),
+                service_id: c.service_id.unwrap_or_else(|| ServiceId(ctx.ids.next_id())),
                 name: c.name.clone(),
                 provider: c.provider.clone(),
                 goal_id: c.goal_id,
@@ -452,6 +469,7 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             if let Some(n) = &c.note {
                 text("note", n, LONG)?;
             }
+            not_after_today("delivered_on", c.delivered_on, ctx.now)?;
             Event::ServiceDelivered {
                 delivery_id: DeliveryId(ctx.ids.next_id()),
                 service_id: c.service_id,
@@ -465,6 +483,7 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
                 return Err(Error::not_found("goal", c.goal_id));
             }
             finite("value", c.value)?;
+            not_after_today("measured_on", c.measured_on, ctx.now)?;
             if let Some(n) = &c.note {
                 text("note", n, LONG)?;
             }
@@ -577,6 +596,23 @@ fn optional_short(field: &str, value: &Option<String>) -> Result<(), Error> {
         Some(v) => short(field, v),
         None => Ok(()),
     }
+}
+
+/// Once programs are registered, cases live only in registered programs (a typo would
+/// otherwise strand a case where nobody can reach it).
+fn known_program(ctx: &Context<'_>, field: &str, program: &ProgramId) -> Result<(), Error> {
+    if !ctx.programs.is_empty() && ctx.programs.get(program).is_none() {
+        return Err(Error::validation(field, format!("no program {program} is registered")));
+    }
+    Ok(())
+}
+
+/// Things that happened (deliveries, measurements) cannot be dated in the future.
+fn not_after_today(field: &str, day: chrono::NaiveDate, now: Timestamp) -> Result<(), Error> {
+    if day > now.date_naive() {
+        return Err(Error::validation(field, "cannot be in the future"));
+    }
+    Ok(())
 }
 
 fn birth_date(field: &str, dob: Option<chrono::NaiveDate>, now: Timestamp) -> Result<(), Error> {

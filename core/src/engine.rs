@@ -246,14 +246,14 @@ impl<S: Store> Casebook<S> {
                 None => None,
             };
             if let Some(exp) = expected {
+                let state_exists = state.is_some();
                 let actual = state.as_ref().map_or(0, |s| s.version);
                 if actual != exp {
                     let id = state.as_ref().map(|s| s.id).or(case_id);
                     self.checkin(state);
                     return match id {
-                        Some(case_id) if actual > 0 || exp > 0 => {
-                            Err(Error::Conflict { case_id, expected: exp, actual })
-                        }
+                        Some(case_id) if state_exists => Err(Error::Conflict { case_id, expected: exp, actual }),
+                        // No such case: expecting a version means it should exist.
                         _ => Err(Error::not_found("case", case_id.map(|c| c.to_string()).unwrap_or_default())),
                     };
                 }
@@ -286,11 +286,9 @@ impl<S: Store> Casebook<S> {
     /// failure is returned and nothing is stored). The path for imports and bulk work.
     pub fn execute_batch(&self, actor: &Actor, items: &[BatchCommand]) -> Result<Vec<Committed>> {
         let mut staged = Staged::default();
-        if let Err(e) = self.stage(actor, items, &mut staged) {
-            // Working states may hold uncommitted events: drop them (they were taken out
-            // of the cache and reload on demand).
-            return Err(e);
-        }
+        // On failure the working states (which may hold uncommitted events) are dropped:
+        // they were taken out of the cache and reload on demand.
+        self.stage(actor, items, &mut staged)?;
         let mut batches = Vec::with_capacity(staged.order.len());
         for id in &staged.order {
             if let Some(w) = staged.work.get(id) {
@@ -345,9 +343,8 @@ impl<S: Store> Casebook<S> {
                 (_, None) => return Err(Error::validation("case_id", "this command needs a case")),
             };
             if let Some(id) = target {
-                if !staged.work.contains_key(&id) {
-                    let state = self.checkout(id)?;
-                    staged.work.insert(id, Working { state, sealed: None });
+                if let std::collections::hash_map::Entry::Vacant(slot) = staged.work.entry(id) {
+                    slot.insert(Working { state: self.checkout(id)?, sealed: None });
                 }
             }
             let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());

@@ -86,6 +86,11 @@ impl ProgramCatalog {
         self.programs.insert(program.id.clone(), program);
     }
 
+    /// Whether no program is registered.
+    pub fn is_empty(&self) -> bool {
+        self.programs.is_empty()
+    }
+
     /// The program with this id, if registered.
     pub fn get(&self, id: &ProgramId) -> Option<&Program> {
         self.programs.get(id)

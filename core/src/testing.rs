@@ -216,8 +216,13 @@ pub fn query_filters_and_pages<S: Store>(store: S) {
         clock.advance(Duration::hours(1));
     }
     let due = start_time() + Duration::days(3);
-    book.execute(&sup, ids[1], AddTask { title: "Call landlord".into(), due: Some(due), assignee: None }, None)
-        .expect("task");
+    book.execute(
+        &sup,
+        ids[1],
+        AddTask { title: "Call landlord".into(), due: Some(due), assignee: None, ..Default::default() },
+        None,
+    )
+    .expect("task");
     book.execute(&sup, ids[2], CompleteIntake { eligible: true, immediate_needs: vec![] }, None).expect("intake");
     book.execute(&sup, ids[3], PlaceOnHold { reason: "hospital".into(), until: None }, None).expect("hold");
     book.execute(&sup, ids[4], Close { reason: ClosureReason::ClientWithdrew, summary: "moved on".into() }, None)
@@ -415,6 +420,168 @@ macro_rules! store_conformance_tests {
             $crate::testing::concurrent_writers($make);
         }
     };
+}
+
+/// The CM-22 benchmark workload (../shared/BENCHMARKS.md): 22 commands per case, from
+/// intake to closure, the same payloads as the peer programs. Every id is chosen up
+/// front, so the commands can run one by one or as one batch.
+pub mod cm22 {
+    use super::*;
+    use crate::clock::IdGen;
+    use crate::engine::BatchCommand;
+    use crate::program::Program;
+
+    /// The program every CM-22 case belongs to.
+    pub const PROGRAM: &str = "housing-stability";
+
+    const NOTE: &str = "Called the client about the rent arrears; went through the monthly budget, \
+collected the missing payslips for the housing application and agreed to meet again at the family home next week.";
+    const SUMMARY: &str =
+        "Housing is stable and the income goals were met; all services ended as planned and no needs remain.";
+
+    /// The program definition (no extra rules, as the peers have none).
+    pub fn program() -> Program {
+        Program::new(PROGRAM, "Housing stability")
+    }
+
+    /// The actor running the workload: a supervisor of the program.
+    pub fn actor() -> Actor {
+        Actor::new("worker-1", [Role::Supervisor], [PROGRAM])
+    }
+
+    /// The 22 commands of case number `i`.
+    pub fn commands(i: usize, ids: &dyn IdGen) -> Vec<BatchCommand> {
+        let case = CaseId(ids.next_id());
+        let iu = i as u32;
+        let at = |command: Command| BatchCommand { case_id: Some(case), command, expected_version: None };
+        let mut v = Vec::with_capacity(22);
+        v.push(at(OpenCase {
+            program: PROGRAM.into(),
+            case_id: Some(case),
+            client: ClientDetails {
+                name: format!("Client {i}"),
+                date_of_birth: chrono::NaiveDate::from_ymd_opt(1950 + (i % 50) as i32, 1 + iu % 12, 1 + iu % 28),
+                gender: Some(["female", "male", "nonbinary"][i % 3].into()),
+                address: Some(format!("{} Main Street, Springfield", 1 + i % 999)),
+                phone: Some(format!("+1-555-{:04}", i % 10000)),
+                language: Some(["en", "es", "fr"][i % 3].into()),
+                household_size: Some(1 + iu % 6),
+                monthly_income: Some(f64::from(1000 + (iu % 40) * 50)),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .into()));
+        v.push(at(CompleteIntake {
+            eligible: true,
+            immediate_needs: vec![
+                ImmediateNeedInput { category: "food".into(), description: String::new() },
+                ImmediateNeedInput { category: "housing".into(), description: String::new() },
+            ],
+        }
+        .into()));
+        let answers: Vec<u32> = (0..9).map(|k| (iu + k) % 4).collect();
+        v.push(at(RecordAssessment {
+            instrument: InstrumentRef { id: "phq-9".into(), version: "1".into() },
+            responses: answers.iter().enumerate().map(|(k, a)| (format!("q{}", k + 1), serde_json::json!(a))).collect(),
+            scores: [("total".to_owned(), f64::from(answers.iter().sum::<u32>()))].into_iter().collect(),
+            bands: Default::default(),
+            risk_flags: vec![],
+            identified_needs: vec![],
+        }
+        .into()));
+        v.push(at(CompleteAssessment::default().into()));
+        let goals: Vec<GoalId> = (0..3).map(|_| GoalId(ids.next_id())).collect();
+        for (g, goal_id) in goals.iter().enumerate() {
+            v.push(at(AddGoal {
+                goal_id: Some(*goal_id),
+                description: format!("Goal {}: stabilise the household", g + 1),
+                domain: ["housing", "income", "health"][g].into(),
+                need_id: None,
+                measure: Some(Measure {
+                    name: "score".into(),
+                    unit: None,
+                    baseline: None,
+                    target: 10.0 * (g + 1) as f64,
+                    direction: Direction::Increase,
+                }),
+                due: chrono::NaiveDate::from_ymd_opt(2027, g as u32 + 1, 15),
+            }
+            .into()));
+        }
+        for s in 1..=2u32 {
+            v.push(at(AddService {
+                name: format!("Service {s}"),
+                provider: format!("Provider {s}"),
+                start: chrono::NaiveDate::from_ymd_opt(2026, 12, s),
+                ..Default::default()
+            }
+            .into()));
+        }
+        v.push(at(ActivatePlan {}.into()));
+        for n in 1..=8 {
+            v.push(at(
+                AddNote { text: format!("Note {n}. {NOTE}"), kind: NoteKind::Contact, confidential: false }.into()
+            ));
+        }
+        for (o, goal_id) in goals.iter().take(2).enumerate() {
+            v.push(at(RecordOutcome {
+                goal_id: *goal_id,
+                value: 5.0 * (o + 1) as f64,
+                measured_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1 + o as u32).unwrap_or_default(),
+                note: None,
+            }
+            .into()));
+        }
+        v.push(at(EvaluateGoals {
+            evaluations: vec![
+                GoalEvaluation { goal_id: goals[0], status: GoalStatus::Achieved },
+                GoalEvaluation { goal_id: goals[1], status: GoalStatus::PartiallyAchieved },
+                GoalEvaluation { goal_id: goals[2], status: GoalStatus::NotAchieved },
+            ],
+        }
+        .into()));
+        v.push(at(Close { reason: ClosureReason::GoalsAchieved, summary: SUMMARY.into() }.into()));
+        v
+    }
+
+    /// Runs `cases` CM-22 cases, one command per call (each its own commit).
+    pub fn run_each<S: Store>(book: &Casebook<S>, first: usize, cases: usize, ids: &dyn IdGen) -> crate::Result<()> {
+        let actor = actor();
+        for i in first..first + cases {
+            for item in commands(i, ids) {
+                book.execute_command(&actor, item.case_id, item.command, None)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `cases` CM-22 cases as one batch (one commit).
+    pub fn run_batch<S: Store>(book: &Casebook<S>, first: usize, cases: usize, ids: &dyn IdGen) -> crate::Result<()> {
+        let items: Vec<BatchCommand> = (first..first + cases).flat_map(|i| commands(i, ids)).collect();
+        book.execute_batch(&actor(), &items)?;
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_cm22_case_ends_closed_after_22_events() {
+            let (book, _) = casebook(crate::MemoryStore::new());
+            let ids = SequentialIds::new();
+            run_each(&book, 0, 2, &ids).expect("each");
+            run_batch(&book, 2, 3, &ids).expect("batch");
+            let all = book.list(&actor(), &CaseQuery::default()).expect("list");
+            assert_eq!(all.items.len(), 5);
+            for s in all.items {
+                assert_eq!(s.phase, Phase::Closed);
+                assert_eq!(s.version, 22);
+            }
+            assert_eq!(book.read_log(0, usize::MAX).expect("log").len(), 5 * 22);
+        }
+    }
 }
 
 #[cfg(test)]

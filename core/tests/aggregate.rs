@@ -173,11 +173,9 @@ fn closure_reasons_follow_the_phase() {
 
 #[test]
 fn closing_cancels_open_tasks_first() {
-    let g = Given::active().had(AddTask { title: "Call landlord".into(), due: None, assignee: None }).had(AddTask {
-        title: "File form".into(),
-        due: None,
-        assignee: None,
-    });
+    let g = Given::active()
+        .had(AddTask { title: "Call landlord".into(), due: None, assignee: None, ..Default::default() })
+        .had(AddTask { title: "File form".into(), due: None, assignee: None, task_id: None });
     let events = g.when(Close { reason: ClosureReason::GoalsAchieved, summary: "Done".into() }).expect("close");
     assert_eq!(types(&events), ["task_cancelled", "task_cancelled", "case_closed"]);
 }
@@ -199,7 +197,10 @@ fn holds_refuse_all_but_the_listed_commands() {
     let g = Given::active().had(PlaceOnHold { reason: "Hospital stay".into(), until: None });
     assert!(g.when(AddNote { text: "Visited at hospital".into(), ..Default::default() }).is_ok());
     assert!(g.when(AssignWorker { worker: "bo".into(), role: AssignmentRole::Secondary }).is_ok());
-    assert_eq!(code(g.when(AddTask { title: "x".into(), due: None, assignee: None })), ErrorCode::InvalidTransition);
+    assert_eq!(
+        code(g.when(AddTask { title: "x".into(), due: None, assignee: None, ..Default::default() })),
+        ErrorCode::InvalidTransition
+    );
     assert_eq!(code(g.when(SetPriority { priority: Priority::High })), ErrorCode::InvalidTransition);
     assert_eq!(code(g.when(PlaceOnHold { reason: "again".into(), until: None })), ErrorCode::InvalidTransition);
     assert!(g.when(Resume {}).is_ok());
@@ -251,7 +252,7 @@ fn permissions_are_checked_inside_decide() {
 
 #[test]
 fn records_must_exist_and_be_in_the_right_state() {
-    let g = Given::active().had(AddTask { title: "Call".into(), due: None, assignee: None });
+    let g = Given::active().had(AddTask { title: "Call".into(), due: None, assignee: None, ..Default::default() });
     let task = g.state.as_ref().expect("state").tasks[0].id;
     let missing = casekit::TaskId(SequentialIds::nth(999));
     assert_eq!(code(g.when(CompleteTask { task_id: missing })), ErrorCode::NotFound);
@@ -308,7 +309,8 @@ fn resume_reports_time_on_hold_and_shifts_task_deadlines() {
     let sup = supervisor();
     let c = book.open_case(&sup, open_case("Ada")).expect("open").case_id;
     let due = t0() + chrono::Duration::days(2);
-    book.execute(&sup, c, AddTask { title: "Call".into(), due: Some(due), assignee: None }, None).expect("task");
+    book.execute(&sup, c, AddTask { title: "Call".into(), due: Some(due), assignee: None, ..Default::default() }, None)
+        .expect("task");
     book.execute(&sup, c, PlaceOnHold { reason: "Hospital".into(), until: None }, None).expect("hold");
     assert_eq!(book.get(&sup, c).expect("get").next_due(), None, "deadlines pause on hold");
     clock.advance(chrono::Duration::days(5));
@@ -316,4 +318,16 @@ fn resume_reports_time_on_hold_and_shifts_task_deadlines() {
     assert!(matches!(resumed.events[0].event, Event::Resumed { paused_seconds: 432_000 }));
     let state = book.get(&sup, c).expect("get");
     assert_eq!(state.tasks[0].due, Some(due + chrono::Duration::days(5)));
+}
+
+#[test]
+fn caller_chosen_ids_must_be_new() {
+    let g = Given::planning();
+    let id = casekit::GoalId(SequentialIds::nth(4242));
+    let g = g.had(AddGoal { goal_id: Some(id), ..goal("Keep the apartment") });
+    assert_eq!(g.state.as_ref().expect("state").goals[0].id, id);
+    assert_eq!(field(g.when(AddGoal { goal_id: Some(id), ..goal("Again") })), "goal_id");
+    let t = casekit::TaskId(SequentialIds::nth(4343));
+    let g = g.had(AddTask { task_id: Some(t), title: "Call".into(), due: None, assignee: None });
+    assert_eq!(field(g.when(AddTask { task_id: Some(t), title: "Call".into(), due: None, assignee: None })), "task_id");
 }

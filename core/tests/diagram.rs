@@ -2,7 +2,8 @@
 //! fails when they differ (`CASEKIT_BLESS=1` rewrites the README's block).
 
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
-const START: &str = "<!-- lifecycle-diagram:start (generated from core/src/lifecycle.rs; do not edit) -->\n```mermaid\n";
+const START: &str =
+    "<!-- lifecycle-diagram:start (generated from core/src/lifecycle.rs; do not edit) -->\n```mermaid\n";
 const END: &str = "```\n<!-- lifecycle-diagram:end -->";
 
 #[test]

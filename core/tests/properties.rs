@@ -126,6 +126,7 @@ fn command(op: &Op, s: &casekit::CaseState) -> Option<Command> {
             title: "Call the landlord".into(),
             due: due.then(|| s.updated_at + chrono::Duration::days(3)),
             assignee: None,
+            ..Default::default()
         }
         .into(),
         Op::CompleteTask(i) => CompleteTask { task_id: pick(&tasks, *i, casekit::TaskId(missing)) }.into(),

@@ -12,6 +12,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Input reaches almost every path of the engine: no panicking shortcuts outside tests.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod actor;
 pub mod auth;
@@ -32,6 +34,7 @@ pub mod store;
 pub mod typestate;
 
 #[cfg(any(test, feature = "testing"))]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 pub mod testing;
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -121,6 +121,7 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
                     direction: Direction::Increase,
                 }),
                 due: Some(clock_now(clock).date_naive() + Duration::days(180)),
+                goal_id: None,
             },
             None,
         )?
@@ -143,6 +144,7 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
                     direction: Direction::Decrease,
                 }),
                 due: Some(clock_now(clock).date_naive() + Duration::days(180)),
+                goal_id: None,
             },
             None,
         )?
@@ -188,6 +190,7 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
                 title: "Call the landlord about a payment plan".into(),
                 due: Some(clock_now(clock) + Duration::days(3)),
                 assignee: Some("ann".into()),
+                ..Default::default()
             },
             None,
         )?

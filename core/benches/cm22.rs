@@ -22,11 +22,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements((CASES * 22) as u64));
     group.sample_size(20);
     group.bench_function("commit_per_command", |b| {
-        b.iter_batched(
-            book,
-            |book| cm22::run_each(&book, 0, CASES, &RandomIds).map(|_| book),
-            BatchSize::LargeInput,
-        )
+        b.iter_batched(book, |book| cm22::run_each(&book, 0, CASES, &RandomIds).map(|_| book), BatchSize::LargeInput)
     });
     group.bench_function("one_batch", |b| {
         b.iter_batched(book, |book| cm22::run_batch(&book, 0, CASES, &RandomIds).map(|_| book), BatchSize::LargeInput)

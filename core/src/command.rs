@@ -45,6 +45,14 @@ macro_rules! commands {
             pub fn kind(&self) -> CommandKind {
                 match self { $(Command::$variant(_) => CommandKind::$variant,)* }
             }
+
+            /// Parses the fields of a command of a known kind (without `type`), naming
+            /// the offending field on error.
+            fn from_fields(kind: CommandKind, fields: Value) -> Result<Command, crate::error::Error> {
+                match kind {
+                    $(CommandKind::$variant => parse_fields::<$ty>(fields).map(Command::$variant),)*
+                }
+            }
         }
 
         $(
@@ -124,6 +132,51 @@ commands! {
     RecordServiceDelivery(RecordServiceDelivery) = "record_service_delivery",
     /// Record a measurement of a goal's outcome.
     RecordOutcome(RecordOutcome) = "record_outcome",
+}
+
+impl Command {
+    /// Parses a command from its JSON form (`{"type": "add_note", "text": "..."}`), as
+    /// bindings and tools receive it. Errors are `validation` errors naming the
+    /// offending field (`type`, `client.name`, `evaluations[1].status`, ...).
+    pub fn from_json(value: Value) -> Result<Command, crate::error::Error> {
+        use crate::error::Error;
+        let Value::Object(mut fields) = value else {
+            return Err(Error::validation("command", "a command is a JSON object with a \"type\""));
+        };
+        let kind = match fields.remove("type") {
+            Some(Value::String(t)) => {
+                CommandKind::parse(&t).ok_or_else(|| Error::validation("type", format!("unknown command {t:?}")))?
+            }
+            Some(_) => return Err(Error::validation("type", "must be a string")),
+            None => return Err(Error::validation("type", "missing")),
+        };
+        Command::from_fields(kind, Value::Object(fields))
+    }
+}
+
+fn parse_fields<T: serde::de::DeserializeOwned>(fields: Value) -> Result<T, crate::error::Error> {
+    serde_path_to_error::deserialize(fields).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // serde names unknown and missing fields in its message; make them the field.
+        let top = path == "." || path.is_empty();
+        // The path ends at an unknown field itself, but at the parent of a missing one.
+        let field = match (quoted_field(&inner), inner.starts_with("missing field"), top) {
+            (Some(f), true, true) => f,
+            (Some(f), true, false) => format!("{path}.{f}"),
+            (Some(f), false, true) => f,
+            (None, _, true) => "command".to_owned(),
+            (_, _, false) => path,
+        };
+        crate::error::Error::validation(field, inner)
+    })
+}
+
+/// The first backquoted name in a serde message (`unknown field \`nmae\``).
+fn quoted_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message.get(start..)?.find('`')?;
+    message.get(start..start + len).map(str::to_owned)
 }
 
 impl std::fmt::Display for CommandKind {

@@ -157,10 +157,18 @@ impl<S: Store> Casebook<S> {
             ids,
             programs: RwLock::new(ProgramCatalog::new()),
             cache: Mutex::new(HashMap::new()),
-            cache_capacity: 4096,
+            cache_capacity: 1024,
             subscribers: RwLock::new(Vec::new()),
             next_subscription: AtomicU64::new(1),
         }
+    }
+
+    /// Sets how many cases' states are kept in memory between calls (default 1024). A
+    /// larger cache saves replays of busy cases; a smaller one saves memory. 0 keeps
+    /// none (every call loads the case from the store).
+    pub fn with_cache_capacity(mut self, cases: usize) -> Self {
+        self.cache_capacity = cases;
+        self
     }
 
     /// The store.
@@ -291,8 +299,8 @@ impl<S: Store> Casebook<S> {
         self.stage(actor, items, &mut staged)?;
         let mut batches = Vec::with_capacity(staged.order.len());
         for id in &staged.order {
-            if let Some(w) = staged.work.get(id) {
-                if let (Some(sealed), Some(state)) = (&w.sealed, &w.state) {
+            if let Some(w) = staged.work.get_mut(id) {
+                if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
                     batches.push(batch_for(sealed, state));
                 }
             }
@@ -379,7 +387,8 @@ impl<S: Store> Casebook<S> {
         let mut state = state;
         let mut batches = Vec::with_capacity(sealed.len());
         let mut states = Vec::with_capacity(sealed.len());
-        for s in &sealed {
+        let mut sealed = sealed;
+        for s in sealed.iter_mut() {
             let next = fold(state.take(), &s.recorded)
                 .ok_or_else(|| Error::integrity(Some(s.case_id), "events do not open the case"))?;
             batches.push(batch_for(s, &next));
@@ -611,6 +620,9 @@ impl<S: Store> Casebook<S> {
 
     fn checkin(&self, state: Option<CaseState>) {
         let Some(state) = state else { return };
+        if self.cache_capacity == 0 {
+            return;
+        }
         let mut cache = self.lock_cache();
         if cache.len() >= self.cache_capacity && !cache.contains_key(&state.id) {
             // Cheap bounded cache: drop an arbitrary entry; it reloads on demand.
@@ -640,7 +652,9 @@ impl<S: Store> Casebook<S> {
     }
 }
 
-fn batch_for(sealed: &Sealed, state: &CaseState) -> AppendBatch {
+/// The store's batch for sealed events; the stored form moves into the batch (callers
+/// keep the recorded form).
+fn batch_for(sealed: &mut Sealed, state: &CaseState) -> AppendBatch {
     let notes = sealed
         .recorded
         .iter()
@@ -654,7 +668,7 @@ fn batch_for(sealed: &Sealed, state: &CaseState) -> AppendBatch {
     AppendBatch {
         case_id: sealed.case_id,
         expected_version: sealed.expected_version,
-        events: sealed.stored.clone(),
+        events: std::mem::take(&mut sealed.stored),
         summary: CaseSummary::of(state),
         notes,
     }

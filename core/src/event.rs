@@ -529,33 +529,48 @@ pub fn format_timestamp(at: &Timestamp) -> String {
 
 /// SHA-256 of bytes, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    to_hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of a digest (a table lookup: this runs for every event appended).
+fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 0x0f), 16).unwrap_or('0'));
+    }
+    out
 }
 
 /// The hash of an event: SHA-256 over its length-prefixed envelope fields and payload,
 /// chained to the previous hash.
 pub fn event_hash(e: &StoredEvent) -> String {
+    use std::io::Write;
     let mut h = Sha256::new();
-    let event_id = e.event_id.0.to_string();
-    let case_id = e.case_id.0.to_string();
-    let sequence = e.sequence.to_string();
-    let at = format_timestamp(&e.recorded_at);
-    let version = e.schema_version.to_string();
-    for field in [
-        e.prev_hash.as_str(),
-        event_id.as_str(),
-        case_id.as_str(),
-        sequence.as_str(),
-        at.as_str(),
-        e.actor.as_str(),
-        e.event_type.as_str(),
-        version.as_str(),
-        e.payload.as_str(),
-    ] {
-        h.update((field.len() as u64).to_le_bytes());
-        h.update(field.as_bytes());
-    }
-    hex::encode(h.finalize())
+    let mut uuid_buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(e.prev_hash.as_bytes());
+    field(e.event_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
+    field(e.case_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
+    let mut num = [0u8; 20];
+    let digits = |n: u64, buf: &mut [u8; 20]| -> usize {
+        let mut cursor = std::io::Cursor::new(&mut buf[..]);
+        // Writing at most 20 digits into 20 bytes cannot fail.
+        let _ = write!(cursor, "{n}");
+        usize::try_from(cursor.position()).unwrap_or(0)
+    };
+    let n = digits(e.sequence, &mut num);
+    field(num.get(..n).unwrap_or_default());
+    field(format_timestamp(&e.recorded_at).as_bytes());
+    field(e.actor.as_str().as_bytes());
+    field(e.event_type.as_bytes());
+    let n = digits(u64::from(e.schema_version), &mut num);
+    field(num.get(..n).unwrap_or_default());
+    field(e.payload.as_bytes());
+    to_hex(&h.finalize())
 }
 
 /// Turns an older payload into the current shape. Every schema change adds an arm here

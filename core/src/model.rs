@@ -89,6 +89,7 @@ impl Priority {
 /// Who the client is. Everything but the name is optional: intake often starts with
 /// little and fills in later (`update_client`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClientDetails {
     /// Full name (required, not empty).
     pub name: String,
@@ -126,6 +127,7 @@ pub struct ClientDetails {
 
 /// A consent the client gave or refused (data sharing, contact by phone, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Consent {
     /// What the consent covers, e.g. `data_sharing`.
     pub scope: String,
@@ -138,6 +140,7 @@ pub struct Consent {
 
 /// A partial update of [`ClientDetails`]: fields that are given replace the current ones.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClientUpdate {
     /// New full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -210,6 +213,7 @@ pub struct ImmediateNeed {
 
 /// Which instrument (questionnaire, scale) an assessment used.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InstrumentRef {
     /// The instrument's id, e.g. `phq-9`.
     pub id: String,
@@ -275,6 +279,7 @@ pub enum Direction {
 
 /// How a goal is measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Measure {
     /// What is measured, e.g. `PHQ-9 total` or `monthly income`.
     pub name: String,

@@ -331,3 +331,31 @@ fn caller_chosen_ids_must_be_new() {
     let g = g.had(AddTask { task_id: Some(t), title: "Call".into(), due: None, assignee: None });
     assert_eq!(field(g.when(AddTask { task_id: Some(t), title: "Call".into(), due: None, assignee: None })), "task_id");
 }
+
+#[test]
+fn commands_parse_from_json_naming_the_offending_field() {
+    use serde_json::json;
+    let ok = Command::from_json(json!({"type": "add_note", "text": "Called", "confidential": true})).expect("parse");
+    assert_eq!(ok.kind(), casekit::CommandKind::AddNote);
+    let cases = [
+        (json!([1, 2]), "command"),
+        (json!({"text": "no type"}), "type"),
+        (json!({"type": 7}), "type"),
+        (json!({"type": "fly_to_moon"}), "type"),
+        (json!({"type": "add_note"}), "text"),
+        (json!({"type": "add_note", "text": 5}), "text"),
+        (json!({"type": "add_note", "text": "x", "colour": "red"}), "colour"),
+        (json!({"type": "open_case", "program": "housing", "client": {"nmae": "Ada"}}), "client.nmae"),
+        (json!({"type": "open_case", "program": "housing", "client": {"name": 3}}), "client.name"),
+        (
+            json!({"type": "evaluate_goals", "evaluations": [{"goal_id": "00000000-0000-7000-8000-000000000001", "status": "great"}]}),
+            "evaluations[0].status",
+        ),
+        (json!({"type": "complete_task", "task_id": "not-a-uuid"}), "task_id"),
+    ];
+    for (value, expected) in cases {
+        let err = Command::from_json(value.clone()).expect_err("bad command");
+        assert_eq!(err.code(), ErrorCode::Validation, "{value}");
+        assert_eq!(err.field(), Some(expected), "{value}: {err}");
+    }
+}

@@ -1,0 +1,91 @@
+//! The engine around the pure core: subscriptions, caching across writers, batches.
+
+mod common;
+
+use casekit::command::*;
+use casekit::{BatchCommand, Casebook, ErrorCode, MemoryStore, Phase, RecordedEvent};
+use common::*;
+use std::sync::{Arc, Mutex};
+
+#[test]
+fn subscribers_see_every_committed_event_in_order_and_panics_are_contained() {
+    let (book, _) = book();
+    let sup = supervisor();
+    let seen: Arc<Mutex<Vec<(u64, String)>>> = Arc::default();
+    let sink = seen.clone();
+    let id = book.subscribe(move |e: &RecordedEvent| {
+        sink.lock().expect("lock").push((e.position, e.event.type_name().to_owned()));
+    });
+    book.subscribe(|_| panic!("a broken subscriber"));
+    let c = book.open_case(&sup, open_case("Ada")).expect("open").case_id;
+    book.execute(&sup, c, AddNote { text: "First contact".into(), ..Default::default() }, None).expect("note");
+    // A refused command notifies nobody.
+    let refused = book.execute(&sup, c, ActivatePlan {}, None).expect_err("not in planning");
+    assert_eq!(refused.code(), ErrorCode::InvalidTransition);
+    assert_eq!(
+        *seen.lock().expect("lock"),
+        vec![(1, "case_opened".to_owned()), (2, "note_added".to_owned())],
+        "positions and order as committed; the panicking subscriber changed nothing"
+    );
+    assert!(book.unsubscribe(id));
+    assert!(!book.unsubscribe(id));
+    book.execute(&sup, c, AddNote { text: "Second".into(), ..Default::default() }, None).expect("note");
+    assert_eq!(seen.lock().expect("lock").len(), 2, "no events after unsubscribe");
+    assert_eq!(book.get(&sup, c).expect("get").version, 3);
+}
+
+#[test]
+fn two_casebooks_on_one_store_see_each_others_writes() {
+    let store = Arc::new(MemoryStore::new());
+    let a =
+        Casebook::with_clock(store.clone(), Arc::new(casekit::ManualClock::new(t0())), Arc::new(casekit::RandomIds));
+    let b = Casebook::with_clock(store, Arc::new(casekit::ManualClock::new(t0())), Arc::new(casekit::RandomIds));
+    let sup = supervisor();
+    let c = a.open_case(&sup, open_case("Ada")).expect("open").case_id;
+    assert_eq!(b.get(&sup, c).expect("b reads").version, 1);
+    a.execute(&sup, c, AddNote { text: "from a".into(), ..Default::default() }, None).expect("a writes");
+    // b's cached state is stale; without an expected version it decides on the latest.
+    let done = b.execute(&sup, c, AddNote { text: "from b".into(), ..Default::default() }, None).expect("b writes");
+    assert_eq!(done.version, 3);
+    // With a stale expected version it is a conflict naming both versions.
+    let err = a.execute(&sup, c, AddNote { text: "stale".into(), ..Default::default() }, Some(2)).expect_err("stale");
+    assert!(matches!(err, casekit::Error::Conflict { expected: 2, actual: 3, .. }), "{err:?}");
+    assert!(a.verify(&sup, c).expect("verify").valid);
+}
+
+#[test]
+fn a_batch_is_all_or_nothing_and_reports_each_item() {
+    let (book, _) = book();
+    let sup = supervisor();
+    let case = casekit::CaseId(casekit::SequentialIds::nth(777));
+    let item = |command: casekit::Command| BatchCommand { case_id: Some(case), command, expected_version: None };
+    let mut open = open_case("Ada");
+    open.case_id = Some(case);
+    let good = vec![
+        item(open.clone().into()),
+        item(CompleteIntake { eligible: true, immediate_needs: vec![] }.into()),
+        item(assessment().into()),
+    ];
+    let mut bad = good.clone();
+    bad.push(item(ActivatePlan {}.into()));
+    let err = book.execute_batch(&sup, &bad).expect_err("activate_plan from assessment");
+    assert_eq!(err.code(), ErrorCode::InvalidTransition);
+    assert_eq!(book.store_version(case), None, "nothing of a refused batch is stored");
+    let done = book.execute_batch(&sup, &good).expect("batch");
+    assert_eq!(
+        done.iter().map(|c| (c.version, c.phase)).collect::<Vec<_>>(),
+        vec![(1, Phase::Intake), (2, Phase::Assessment), (3, Phase::Assessment)]
+    );
+    assert_eq!(done[0].created_id, Some(case.0));
+    assert_eq!(book.get(&sup, case).expect("get").version, 3);
+}
+
+trait StoreVersion {
+    fn store_version(&self, case: casekit::CaseId) -> Option<u64>;
+}
+
+impl StoreVersion for Casebook<MemoryStore> {
+    fn store_version(&self, case: casekit::CaseId) -> Option<u64> {
+        casekit::Store::version(self.store(), case).expect("version")
+    }
+}

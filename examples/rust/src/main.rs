@@ -1,4 +1,9 @@
-//! casekit quickstart: one realistic case from intake to closure, then its timeline.
+//! casekit quickstart: one realistic case from intake to closure, then its timeline,
+//! on the embedded SQLite store (a file; run it twice and the first run's cases are
+//! still there).
+//!
+//! `cargo run --release -p casekit-examples --bin quickstart [PATH]` (default
+//! `casekit-demo.db` in the current directory).
 //!
 //! A housing-stability program. Iris (intake) takes Maria in; Sam (supervisor) assigns
 //! Ann (case manager), who assesses, plans, delivers services, measures outcomes,
@@ -7,7 +12,8 @@
 
 use casekit::command::*;
 use casekit::model::*;
-use casekit::{Actor, CaseQuery, Casebook, ManualClock, MemoryStore, Program, RandomIds, Role, Store};
+use casekit::{Actor, CaseQuery, Casebook, ManualClock, Program, RandomIds, Role, Store};
+use casekit_sqlite::SqliteStore;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::json;
 use std::sync::Arc;
@@ -19,10 +25,33 @@ fn day(s: &str) -> Result<NaiveDate> {
 }
 
 fn main() -> Result<()> {
+    let path = std::env::args().nth(1).unwrap_or_else(|| "casekit-demo.db".to_owned());
+    let store = SqliteStore::open(&path)?;
+    // The demo moves its own clock forward (weeks pass between visits); a real
+    // application uses `Casebook::new`, which reads the wall clock.
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let book = Casebook::with_clock(MemoryStore::new(), clock.clone(), Arc::new(RandomIds));
-    println!("casekit quickstart (in-memory store)\n");
-    run(&book, &clock)
+    let book = Casebook::with_clock(store, clock.clone(), Arc::new(RandomIds));
+    let path = std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or(path);
+    let before = count_cases(&book)?;
+    println!("casekit quickstart on the SQLite file {path}");
+    println!("cases already in this file: {before}\n");
+    run(&book, &clock)?;
+    println!("cases in this file now: {} (run again: they stay)", count_cases(&book)?);
+    Ok(())
+}
+
+fn count_cases<S: Store>(book: &Casebook<S>) -> Result<usize> {
+    let admin = Actor::new("admin", [Role::Admin], Vec::<String>::new());
+    let mut count = 0;
+    let mut after = None;
+    loop {
+        let page = book.list(&admin, &CaseQuery { after, limit: Some(1000), ..Default::default() })?;
+        count += page.items.len();
+        match page.next_cursor {
+            Some(next) => after = Some(next),
+            None => return Ok(count),
+        }
+    }
 }
 
 fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
@@ -298,7 +327,7 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
     let report = book.verify(&auditor, case)?;
     println!("Audit chain: {} events, valid = {}", report.events_checked, report.valid);
     let closed = book.list(&sam, &CaseQuery { phase: Some(Phase::Closed), ..Default::default() })?;
-    println!("Closed cases in the store: {}", closed.items.len());
+    println!("Closed cases on this page of the caseload: {}", closed.items.len());
     Ok(())
 }
 

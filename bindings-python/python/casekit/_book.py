@@ -1,0 +1,793 @@
+"""``Casebook``: every capability of the Rust ``Casebook``, with one typed method per
+command.
+
+The typed methods only assemble the command's JSON form (``{"type": ..., fields}``)
+and hand it to the native ``execute``; every rule lives in the Rust core. Keyword
+arguments are exactly the command's JSON fields. Ids may be given as ``uuid.UUID`` or
+text, times as timezone-aware ``datetime``, dates as ``date``, nested records as plain
+dicts or the record classes of ``casekit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union
+from uuid import UUID
+
+from . import _native
+from ._records import (
+    AssignmentRole,
+    Case,
+    Client,
+    ClientUpdate,
+    ClosureReason,
+    CustomFieldDef,
+    Event,
+    GoalEvaluation,
+    GoalStatus,
+    IdentifiedNeedInput,
+    ImmediateNeedInput,
+    InstrumentRef,
+    Measure,
+    NoteKind,
+    Page,
+    Priority,
+    ReferralStatus,
+    ServiceStatus,
+    VerifyReport,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._frames import Backend
+
+Actor = _native.Actor
+ManualClock = _native.ManualClock
+
+Id = Union[UUID, str]
+"""An id: a ``uuid.UUID`` or its text."""
+Time = Union[dt.datetime, str]
+"""A time: a timezone-aware ``datetime`` or RFC 3339 text."""
+Day = Union[dt.date, str]
+"""A calendar date: a ``date`` or ``YYYY-MM-DD`` text."""
+JsonMap = Mapping[str, Any]
+Ids = Literal["random", "sequential"]
+
+
+class SubscriberWarning(RuntimeWarning):
+    """A subscriber raised: the commit stands, the exception is reported as this warning."""
+
+
+class Committed:
+    """The result of a committed command. Events are converted only when read."""
+
+    __slots__ = ("_n", "_events")
+
+    def __init__(self, native: _native.Committed) -> None:
+        self._n = native
+        self._events: Optional[List[Event]] = None
+
+    @property
+    def case_id(self) -> UUID:
+        """The case."""
+        return UUID(self._n.case_id)
+
+    @property
+    def version(self) -> int:
+        """The case's version after the command."""
+        return self._n.version
+
+    @property
+    def phase(self) -> str:
+        """The case's phase after the command."""
+        return self._n.phase
+
+    @property
+    def created_id(self) -> Optional[UUID]:
+        """The id of the record the command created (case, goal, task, note, ...)."""
+        created = self._n.created_id
+        return None if created is None else UUID(created)
+
+    @property
+    def event_types(self) -> List[str]:
+        """The types of the events the command appended (cheaper than ``events``)."""
+        return self._n.event_types()
+
+    @property
+    def events(self) -> List[Event]:
+        """The events the command appended."""
+        if self._events is None:
+            self._events = [Event.from_json(e) for e in self._n.events()]
+        return list(self._events)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The core's JSON form of the result."""
+        created = self._n.created_id
+        return {
+            "case_id": self._n.case_id,
+            "version": self._n.version,
+            "phase": self._n.phase,
+            "created_id": created,
+            "events": self._n.events(),
+        }
+
+    def __repr__(self) -> str:
+        return "Committed(case_id=%s, version=%d, phase=%r, created_id=%s)" % (
+            self._n.case_id,
+            self._n.version,
+            self._n.phase,
+            self._n.created_id,
+        )
+
+
+def _validation(field: str, message: str) -> _native.ValidationError:
+    err = _native.ValidationError("invalid %s: %s" % (field, message))
+    err.field = field
+    return err
+
+
+def _drop_none(fields: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+class Casebook:
+    """What applications hold: commands, queries, subscriptions and frames over a store.
+
+    Open one with :meth:`in_memory` or :meth:`open`. A casebook may be shared by
+    threads: every call releases the GIL while the engine and the store work.
+    """
+
+    __slots__ = ("_n", "__weakref__")
+
+    def __init__(self, native: _native.Book) -> None:
+        self._n = native
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def in_memory(cls, *, clock: Optional[ManualClock] = None, ids: Ids = "random") -> "Casebook":
+        """A casebook over a fresh in-memory store (gone when dropped).
+
+        ``clock`` fixes time (tests, replays); ``ids="sequential"`` gives readable,
+        reproducible ids (``00000000-0000-7000-8000-000000000001``, ...).
+        """
+        return cls(_native.Book.in_memory(clock, ids))
+
+    @classmethod
+    def open(
+        cls,
+        path_or_url: Union[str, "os.PathLike[str]"],
+        *,
+        synchronous: Literal["normal", "full"] = "normal",
+        clock: Optional[ManualClock] = None,
+        ids: Ids = "random",
+    ) -> "Casebook":
+        """Opens (or creates) a store: a file path or ``sqlite:PATH`` opens the SQLite
+        store (WAL; ``synchronous="full"`` syncs every commit to disk);
+        ``postgres://`` URLs are refused with ``ValidationError`` until the PostgreSQL
+        store exists."""
+        return cls(_native.Book.open(path_or_url, synchronous, clock, ids))
+
+    @property
+    def store(self) -> str:
+        """Which store this casebook uses (``memory``, ``sqlite:PATH``)."""
+        return self._n.store
+
+    def __repr__(self) -> str:
+        return "Casebook(%s)" % self._n.store
+
+    # -- programs --------------------------------------------------------------
+
+    def register_program(
+        self,
+        id: str,
+        name: str = "",
+        required_instruments: Sequence[str] = (),
+        custom_fields: Sequence[Union[JsonMap, CustomFieldDef]] = (),
+    ) -> None:
+        """Registers (or replaces) a program's rules: instruments every assessment cycle
+        must record, and the custom fields its cases accept."""
+        self._n.register_program(
+            {
+                "id": id,
+                "name": name,
+                "required_instruments": required_instruments,
+                "custom_fields": custom_fields,
+            }
+        )
+
+    # -- generic command paths ---------------------------------------------------
+
+    def execute(
+        self,
+        actor: Actor,
+        case_id: Optional[Id],
+        command: JsonMap,
+        *,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Runs a command given in its JSON form (``{"type": "add_note", ...}``).
+        ``case_id`` is ignored for ``open_case``."""
+        return Committed(self._n.execute(actor, case_id, command, expected_version))
+
+    def execute_batch(self, actor: Actor, items: Iterable[JsonMap]) -> List[Committed]:
+        """Runs many commands in one transaction: all are committed, or none (the first
+        failure is raised and nothing is stored). Each item is ``{"case_id": ...,
+        "command": {...}, "expected_version": ...}``; give ``open_case`` commands a
+        ``case_id`` to refer to the new case later in the same batch."""
+        if not isinstance(items, (list, tuple)):
+            items = list(items)
+        return [Committed(c) for c in self._n.execute_batch(actor, items)]
+
+    def _run(self, actor: Actor, case_id: Id, command: Dict[str, Any], expected_version: Optional[int]) -> Committed:
+        return Committed(self._n.execute(actor, case_id, command, expected_version))
+
+    # -- queries -----------------------------------------------------------------
+
+    def get(self, actor: Actor, case_id: Id) -> Case:
+        """The case as ``actor`` may see it (confidential notes only for its assigned
+        workers and the program's supervisors)."""
+        return Case.from_json(self._n.get(actor, case_id))
+
+    def list(
+        self,
+        actor: Actor,
+        *,
+        phase: Optional[str] = None,
+        program: Optional[str] = None,
+        assignee: Optional[str] = None,
+        client_id: Optional[Id] = None,
+        priority: Optional[str] = None,
+        tag: Optional[str] = None,
+        due_before: Optional[Time] = None,
+        on_hold: Optional[bool] = None,
+        opened_from: Optional[Time] = None,
+        opened_to: Optional[Time] = None,
+        closed_from: Optional[Time] = None,
+        closed_to: Optional[Time] = None,
+        text: Optional[str] = None,
+        after: Optional[Id] = None,
+        limit: int = 50,
+    ) -> Page:
+        """Cases ``actor`` may see, filtered, in case id order, one page at a time (pass
+        ``next_cursor`` as ``after``). Every filter narrows the list."""
+        query = _drop_none(
+            {
+                "phase": phase,
+                "program": program,
+                "assignee": assignee,
+                "client_id": client_id,
+                "priority": priority,
+                "tag": tag,
+                "due_before": due_before,
+                "on_hold": on_hold,
+                "opened_from": opened_from,
+                "opened_to": opened_to,
+                "closed_from": closed_from,
+                "closed_to": closed_to,
+                "text": text,
+                "after": after,
+                "limit": limit,
+            }
+        )
+        return Page.from_json(self._n.list(actor, query))
+
+    def history(self, actor: Actor, case_id: Id) -> List[Event]:
+        """The case's events as ``actor`` may see them (confidential note text withheld,
+        marked ``redacted``)."""
+        return [Event.from_json(e) for e in self._n.history(actor, case_id)]
+
+    def verify(self, actor: Actor, case_id: Id) -> VerifyReport:
+        """Recomputes the case's hash chain over the stored bytes."""
+        return VerifyReport.from_json(self._n.verify(actor, case_id))
+
+    def read_log(self, after: int = 0, limit: int = 1000) -> List[Event]:
+        """The global log after position ``after``, in order: the host's feed for its
+        own projections and exports (not scoped to an actor)."""
+        return [Event.from_json(e) for e in self._n.read_log(after, limit)]
+
+    # -- subscriptions -------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Event], Any]) -> int:
+        """Calls ``callback(event)`` for every event committed through this casebook,
+        after the commit, on the committing thread. An exception raised by the callback
+        is reported as a :class:`SubscriberWarning` and never affects the commit.
+        Returns the id for :meth:`unsubscribe`."""
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+
+        def deliver(raw: Dict[str, Any]) -> None:
+            try:
+                callback(Event.from_json(raw))
+            except Exception as exc:  # noqa: BLE001 - reported, never propagated
+                warnings.warn(
+                    "casekit subscriber %r raised %s: %s" % (callback, type(exc).__name__, exc),
+                    SubscriberWarning,
+                    stacklevel=2,
+                )
+
+        return self._n.subscribe(deliver)
+
+    def unsubscribe(self, subscription: int) -> bool:
+        """Stops a subscription; returns whether it existed."""
+        return self._n.unsubscribe(subscription)
+
+    # -- documents -------------------------------------------------------------------
+
+    def document_content(self, actor: Actor, case_id: Id, document_id: Id) -> bytes:
+        """A document's bytes, verified against its SHA-256."""
+        return self._n.document_content(actor, case_id, document_id)
+
+    # -- frames ------------------------------------------------------------------------
+
+    def _frame(self, kind: str, actor: Actor, backend: "Backend", filters: Dict[str, Any]) -> Any:
+        from ._frames import to_backend
+
+        query = _drop_none(dict(filters))
+        query.pop("limit", None)
+        return to_backend(self._n.frame(kind, actor, query), backend)
+
+    def cases_frame(self, actor: Actor, backend: "Backend" = "pandas", **filters: Any) -> Any:
+        """One row per case ``actor`` may see (the ``list`` filters apply): summary
+        columns plus counts, closure reason and client demographics."""
+        return self._frame("cases", actor, backend, filters)
+
+    def events_frame(self, actor: Actor, backend: "Backend" = "pandas", **filters: Any) -> Any:
+        """One row per event of the cases ``actor`` may see: an event log for process
+        mining (``case_id``, ``type``, ``recorded_at``, ``actor``); ``payload`` is the
+        event's JSON, confidential note text blanked."""
+        return self._frame("events", actor, backend, filters)
+
+    def goals_frame(self, actor: Actor, backend: "Backend" = "pandas", **filters: Any) -> Any:
+        """One row per goal, with its measure and latest outcome measurement."""
+        return self._frame("goals", actor, backend, filters)
+
+    def assessments_frame(self, actor: Actor, backend: "Backend" = "pandas", **filters: Any) -> Any:
+        """One row per assessment; one ``score_<name>`` / ``band_<name>`` column per score."""
+        return self._frame("assessments", actor, backend, filters)
+
+    def notes_frame(self, actor: Actor, backend: "Backend" = "pandas", **filters: Any) -> Any:
+        """One row per note ``actor`` may see; confidential notes are never included."""
+        return self._frame("notes", actor, backend, filters)
+
+    # -- commands: lifecycle -----------------------------------------------------------
+
+    def open_case(
+        self,
+        actor: Actor,
+        *,
+        program: str,
+        client: Union[JsonMap, Client],
+        client_id: Optional[Id] = None,
+        case_id: Optional[Id] = None,
+        priority: Priority = "normal",
+        tags: Sequence[str] = (),
+        assign_to: Optional[str] = None,
+        custom_fields: Optional[JsonMap] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Opens a case for a client in a program (phase ``intake``)."""
+        command = _drop_none(
+            {
+                "type": "open_case",
+                "program": program,
+                "client": client,
+                "client_id": client_id,
+                "case_id": case_id,
+                "priority": priority,
+                "tags": tags,
+                "assign_to": assign_to,
+                "custom_fields": custom_fields,
+            }
+        )
+        return Committed(self._n.execute(actor, None, command, expected_version))
+
+    def complete_intake(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        eligible: bool,
+        immediate_needs: Sequence[Union[JsonMap, ImmediateNeedInput]] = (),
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Finishes intake (the client must be eligible); moves to ``assessment``."""
+        command = {"type": "complete_intake", "eligible": eligible, "immediate_needs": immediate_needs}
+        return self._run(actor, case_id, command, expected_version)
+
+    def record_assessment(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        instrument: Union[JsonMap, InstrumentRef],
+        responses: JsonMap,
+        scores: Optional[Mapping[str, float]] = None,
+        bands: Optional[Mapping[str, str]] = None,
+        risk_flags: Sequence[str] = (),
+        identified_needs: Sequence[Union[JsonMap, IdentifiedNeedInput]] = (),
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Records an assessment with an instrument (phase ``assessment``)."""
+        command = _drop_none(
+            {
+                "type": "record_assessment",
+                "instrument": instrument,
+                "responses": responses,
+                "scores": scores,
+                "bands": bands,
+                "risk_flags": risk_flags,
+                "identified_needs": identified_needs,
+            }
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+    def complete_assessment(
+        self, actor: Actor, case_id: Id, *, summary: Optional[str] = None, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Finishes the assessment; moves to ``planning``."""
+        command = _drop_none({"type": "complete_assessment", "summary": summary})
+        return self._run(actor, case_id, command, expected_version)
+
+    def activate_plan(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
+        """Activates the service plan (at least one goal); moves to ``active``."""
+        return self._run(actor, case_id, {"type": "activate_plan"}, expected_version)
+
+    def start_reassessment(
+        self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Goes back to ``assessment`` from planning or active work."""
+        return self._run(actor, case_id, {"type": "start_reassessment", "reason": reason}, expected_version)
+
+    def close(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        reason: ClosureReason,
+        summary: str,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Closes the case; open tasks are cancelled by the closure."""
+        return self._run(actor, case_id, {"type": "close", "reason": reason, "summary": summary}, expected_version)
+
+    def reopen(self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None) -> Committed:
+        """Reopens a closed case; it goes back to ``assessment``."""
+        return self._run(actor, case_id, {"type": "reopen", "reason": reason}, expected_version)
+
+    # -- commands: client, workers, notes, documents -----------------------------------
+
+    def update_client(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        changes: Union[JsonMap, ClientUpdate],
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Changes client details (given fields replace the current ones)."""
+        return self._run(actor, case_id, {"type": "update_client", "changes": changes}, expected_version)
+
+    def assign_worker(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        worker: str,
+        role: AssignmentRole = "primary",
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Assigns a worker (a new primary demotes the current one to secondary)."""
+        return self._run(actor, case_id, {"type": "assign_worker", "worker": worker, "role": role}, expected_version)
+
+    def unassign_worker(
+        self, actor: Actor, case_id: Id, *, worker: str, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Ends a worker's assignment."""
+        return self._run(actor, case_id, {"type": "unassign_worker", "worker": worker}, expected_version)
+
+    def add_note(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        text: str,
+        kind: NoteKind = "general",
+        confidential: bool = False,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Adds a note (``confidential``: only assigned workers and supervisors see it)."""
+        command = {"type": "add_note", "text": text, "kind": kind, "confidential": confidential}
+        return self._run(actor, case_id, command, expected_version)
+
+    def attach_document(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        name: str,
+        media_type: str,
+        content: Optional[bytes] = None,
+        sha256: Optional[str] = None,
+        size_bytes: Optional[int] = None,
+        category: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Attaches a document. With ``content``, the bytes go to the blob store and
+        their hash and size are computed; without it, give ``sha256`` and
+        ``size_bytes`` of bytes kept elsewhere (the command's JSON form)."""
+        if content is not None:
+            if sha256 is not None or size_bytes is not None or expected_version is not None:
+                raise _validation(
+                    "content",
+                    "give either content, or sha256 and size_bytes (expected_version is not supported with content)",
+                )
+            return Committed(self._n.attach_document(actor, case_id, name, media_type, content, category))
+        command = _drop_none(
+            {
+                "type": "attach_document",
+                "name": name,
+                "media_type": media_type,
+                "sha256": sha256,
+                "size_bytes": size_bytes,
+                "category": category,
+            }
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+    # -- commands: referrals and transfers -----------------------------------------------
+
+    def refer_out(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        organization: str,
+        reason: str,
+        service: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Refers the client to another organisation."""
+        command = _drop_none({"type": "refer_out", "organization": organization, "service": service, "reason": reason})
+        return self._run(actor, case_id, command, expected_version)
+
+    def update_referral(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        referral_id: Id,
+        status: ReferralStatus,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Records the answer to a referral."""
+        command = {"type": "update_referral", "referral_id": referral_id, "status": status}
+        return self._run(actor, case_id, command, expected_version)
+
+    def transfer(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        reason: str,
+        to_program: Optional[str] = None,
+        to_worker: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Transfers the case to another program and/or worker (supervisors)."""
+        command = _drop_none({"type": "transfer", "to_program": to_program, "to_worker": to_worker, "reason": reason})
+        return self._run(actor, case_id, command, expected_version)
+
+    # -- commands: tasks -----------------------------------------------------------------
+
+    def add_task(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        title: str,
+        due: Optional[Time] = None,
+        assignee: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Adds a task."""
+        command = _drop_none({"type": "add_task", "title": title, "due": due, "assignee": assignee})
+        return self._run(actor, case_id, command, expected_version)
+
+    def complete_task(
+        self, actor: Actor, case_id: Id, *, task_id: Id, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Marks a task done."""
+        return self._run(actor, case_id, {"type": "complete_task", "task_id": task_id}, expected_version)
+
+    def cancel_task(
+        self, actor: Actor, case_id: Id, *, task_id: Id, reason: str, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Cancels a task."""
+        command = {"type": "cancel_task", "task_id": task_id, "reason": reason}
+        return self._run(actor, case_id, command, expected_version)
+
+    def reassign_task(
+        self, actor: Actor, case_id: Id, *, task_id: Id, assignee: str, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Gives a task to someone else."""
+        command = {"type": "reassign_task", "task_id": task_id, "assignee": assignee}
+        return self._run(actor, case_id, command, expected_version)
+
+    def set_task_due(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        task_id: Id,
+        due: Optional[Time],
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Changes a task's due time; ``due=None`` clears it."""
+        return self._run(actor, case_id, {"type": "set_task_due", "task_id": task_id, "due": due}, expected_version)
+
+    # -- commands: priority, tags, holds, custom fields --------------------------------------
+
+    def set_priority(
+        self, actor: Actor, case_id: Id, *, priority: Priority, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Changes the case's priority."""
+        return self._run(actor, case_id, {"type": "set_priority", "priority": priority}, expected_version)
+
+    def add_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
+        """Adds a tag."""
+        return self._run(actor, case_id, {"type": "add_tag", "tag": tag}, expected_version)
+
+    def remove_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
+        """Removes a tag."""
+        return self._run(actor, case_id, {"type": "remove_tag", "tag": tag}, expected_version)
+
+    def place_on_hold(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        reason: str,
+        until: Optional[Time] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Puts the case on hold: deadlines pause; only resume, notes, documents,
+        assignment and close are accepted until it resumes."""
+        command = _drop_none({"type": "place_on_hold", "reason": reason, "until": until})
+        return self._run(actor, case_id, command, expected_version)
+
+    def resume(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
+        """Resumes a case on hold; open tasks' due times move by the time on hold."""
+        return self._run(actor, case_id, {"type": "resume"}, expected_version)
+
+    def set_custom_fields(
+        self, actor: Actor, case_id: Id, *, values: JsonMap, expected_version: Optional[int] = None
+    ) -> Committed:
+        """Sets program-defined custom fields (``None`` removes a field)."""
+        return self._run(actor, case_id, {"type": "set_custom_fields", "values": values}, expected_version)
+
+    # -- commands: plan ------------------------------------------------------------------
+
+    def add_goal(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        description: str,
+        domain: str,
+        need_id: Optional[Id] = None,
+        measure: Optional[Union[JsonMap, Measure]] = None,
+        due: Optional[Day] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Adds a goal to the plan (planning or active)."""
+        command = _drop_none(
+            {
+                "type": "add_goal",
+                "description": description,
+                "domain": domain,
+                "need_id": need_id,
+                "measure": measure,
+                "due": due,
+            }
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+    def evaluate_goals(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        evaluations: Sequence[Union[JsonMap, GoalEvaluation]],
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Sets goals' statuses (evaluation)."""
+        return self._run(actor, case_id, {"type": "evaluate_goals", "evaluations": evaluations}, expected_version)
+
+    def add_service(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        name: str,
+        provider: str,
+        goal_id: Optional[Id] = None,
+        start: Optional[Day] = None,
+        end: Optional[Day] = None,
+        frequency: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Adds a service to the plan."""
+        command = _drop_none(
+            {
+                "type": "add_service",
+                "name": name,
+                "provider": provider,
+                "goal_id": goal_id,
+                "start": start,
+                "end": end,
+                "frequency": frequency,
+            }
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+    def set_service_status(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        service_id: Id,
+        status: ServiceStatus,
+        reason: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Changes a service's status (a reason is required to discontinue)."""
+        command = _drop_none({"type": "set_service_status", "service_id": service_id, "status": status, "reason": reason})
+        return self._run(actor, case_id, command, expected_version)
+
+    def record_service_delivery(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        service_id: Id,
+        delivered_on: Day,
+        units: Optional[float] = None,
+        note: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Records a delivery of a service (phase ``active``)."""
+        command = _drop_none(
+            {
+                "type": "record_service_delivery",
+                "service_id": service_id,
+                "delivered_on": delivered_on,
+                "units": units,
+                "note": note,
+            }
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+    def record_outcome(
+        self,
+        actor: Actor,
+        case_id: Id,
+        *,
+        goal_id: Id,
+        value: float,
+        measured_on: Day,
+        note: Optional[str] = None,
+        expected_version: Optional[int] = None,
+    ) -> Committed:
+        """Records a measurement of a goal's outcome (phase ``active``)."""
+        command = _drop_none(
+            {"type": "record_outcome", "goal_id": goal_id, "value": value, "measured_on": measured_on, "note": note}
+        )
+        return self._run(actor, case_id, command, expected_version)
+
+
+# The typed command methods, by command name (every name in casekit::CommandKind::ALL).
+COMMAND_METHODS = tuple(_native.command_names())
+
+__all__ = ["Casebook", "Committed", "SubscriberWarning", "Actor", "ManualClock", "COMMAND_METHODS", "GoalStatus"]

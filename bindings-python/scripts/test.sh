@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds and tests the Python binding, end to end, the way a user installs it:
+#   1. a venv (target/py-venv, or $CASEKIT_VENV) with maturin;
+#   2. `pip install ./bindings-python[dev,frames]` (builds the native module from
+#      source in the workspace's release profile);
+#   3. the type stubs: `python/casekit/_native.pyi` (kept by hand, committed) checked
+#      against the built module with mypy.stubtest, which fails on any mismatch;
+#   4. mypy --strict on examples/python and on the package;
+#   5. pytest (bindings-python/tests; no tests collected is a failure);
+#   6. the quickstart script and the notebook (executed with nbclient).
+# Idempotent: run it as often as you like. CARGO_TARGET_DIR is honoured if set.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+VENV="${CASEKIT_VENV:-$ROOT/target/py-venv}"
+PYTHON="${PYTHON:-python3}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "venv $VENV"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+export PATH="$VENV/bin:$PATH"
+"$PY" -m pip install --quiet --upgrade pip
+"$PY" -m pip install --quiet "maturin>=1.16,<2"
+
+step "pip install ./bindings-python[dev,frames]"
+# --no-build-isolation: use the venv's maturin, so no network round trip per build.
+# Cargo builds into the workspace's target dir (or $CARGO_TARGET_DIR), release profile.
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR="$ROOT/target"
+fi
+# A local directory is always rebuilt and reinstalled (cargo only recompiles what changed).
+"$PY" -m pip install --quiet --no-build-isolation "$HERE[dev,frames]"
+
+step "stubs"
+(cd "$HERE" && "$PY" -m mypy.stubtest casekit._native --allowlist "$HERE/scripts/stubtest-allowlist.txt")
+
+step "mypy --strict"
+"$PY" -m mypy --strict "$ROOT/examples/python/quickstart.py" "$HERE/bench/cm22.py"
+(cd "$HERE" && "$PY" -m mypy --strict -p casekit --python-executable "$PY")
+
+step "pytest"
+set +e
+(cd "$HERE" && "$PY" -m pytest -q tests "$@")
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure" >&2
+    exit 1
+fi
+[ "$status" -eq 0 ] || exit "$status"
+
+step "examples"
+(cd "$(mktemp -d)" && "$PY" "$ROOT/examples/python/quickstart.py" >/dev/null)
+"$PY" "$HERE/scripts/run_notebook.py" "$ROOT/examples/python/quickstart.ipynb"
+
+echo
+echo "bindings-python: all checks passed"

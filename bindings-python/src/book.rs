@@ -1,0 +1,427 @@
+//! The native `Book`: a `casekit::Casebook` over whichever store was opened. Every
+//! method converts its arguments, releases the GIL around the engine call, and maps
+//! errors; the Python package's `Casebook` puts typed methods on top.
+
+use crate::convert::{self, from_py};
+use crate::errors::{self, guard};
+use crate::stores;
+use crate::values::{Actor, ManualClock};
+use casekit::{
+    CaseId, CaseQuery, Casebook, Clock, CommandKind, DocumentId, DocumentUpload, IdGen, Program, SequentialIds, Store,
+    SubscriptionId,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// The engine, over a store chosen at run time (adding a store is one arm in
+/// `stores::open`).
+pub type Engine = Casebook<Box<dyn Store>>;
+
+/// Runs `f` with the GIL released, catching a panic on the way.
+fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> casekit::Result<T> + Send) -> PyResult<T> {
+    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(errors::to_py(py, &e)),
+        Err(panic) => Err(errors::internal(py, &*panic)),
+    }
+}
+
+fn actor_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<casekit::Actor>> {
+    match obj.cast::<Actor>() {
+        Ok(a) => Ok(a.get().inner.clone()),
+        Err(_) => Err(errors::validation(obj.py(), "actor", "expected a casekit.Actor")),
+    }
+}
+
+fn case_of(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<CaseId> {
+    convert::uuid_from_py(obj, field).map(CaseId)
+}
+
+fn ids_of(py: Python<'_>, ids: &str) -> PyResult<Arc<dyn IdGen>> {
+    match ids {
+        "random" => Ok(Arc::new(casekit::RandomIds)),
+        "sequential" => Ok(Arc::new(SequentialIds::new())),
+        _ => Err(errors::validation(py, "ids", "expected \"random\" or \"sequential\"")),
+    }
+}
+
+fn clock_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Clock>> {
+    match obj {
+        Some(c) if !c.is_none() => match c.cast::<ManualClock>() {
+            Ok(clock) => Ok(clock.get().inner.clone()),
+            Err(_) => Err(errors::validation(c.py(), "clock", "expected a casekit.ManualClock or None")),
+        },
+        _ => Ok(Arc::new(casekit::SystemClock)),
+    }
+}
+
+/// A committed command. Its events are converted only when asked for.
+#[pyclass(module = "casekit._native", frozen)]
+pub struct Committed {
+    inner: casekit::Committed,
+}
+
+#[pymethods]
+impl Committed {
+    /// The case, as text.
+    #[getter]
+    fn case_id(&self) -> String {
+        self.inner.case_id.to_string()
+    }
+
+    /// The case's version after the command.
+    #[getter]
+    fn version(&self) -> u64 {
+        self.inner.version
+    }
+
+    /// The case's phase after the command.
+    #[getter]
+    fn phase(&self) -> &'static str {
+        self.inner.phase.as_str()
+    }
+
+    /// The id of the record the command created, as text.
+    #[getter]
+    fn created_id(&self) -> Option<String> {
+        self.inner.created_id.map(|u| u.to_string())
+    }
+
+    /// The events the command appended, in their JSON form.
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &self.inner.events)
+    }
+
+    /// The event types, without converting the events.
+    fn event_types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.inner.events.iter().map(|e| e.event.type_name()))
+    }
+}
+
+fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bound<'_, PyList>> {
+    let list = PyList::empty(py);
+    for inner in done {
+        list.append(Bound::new(py, Committed { inner })?)?;
+    }
+    Ok(list)
+}
+
+/// The native casebook. Safe to share between threads: every call releases the GIL
+/// while the engine and the store work.
+#[pyclass(module = "casekit._native", frozen)]
+pub struct Book {
+    pub engine: Arc<Engine>,
+    description: String,
+}
+
+#[pymethods]
+impl Book {
+    /// A casebook over a fresh in-memory store.
+    #[staticmethod]
+    #[pyo3(signature = (clock = None, ids = "random"))]
+    fn in_memory(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>, ids: &str) -> PyResult<Self> {
+        guard(py, || {
+            let store: Box<dyn Store> = Box::new(casekit::MemoryStore::new());
+            let engine = Casebook::with_clock(store, clock_of(clock)?, ids_of(py, ids)?);
+            Ok(Book { engine: Arc::new(engine), description: "memory".into() })
+        })
+    }
+
+    /// A casebook over a store named by a path (SQLite) or a URL.
+    #[staticmethod]
+    #[pyo3(signature = (target, synchronous = "normal", clock = None, ids = "random"))]
+    fn open(
+        py: Python<'_>,
+        target: &Bound<'_, PyAny>,
+        synchronous: &str,
+        clock: Option<&Bound<'_, PyAny>>,
+        ids: &str,
+    ) -> PyResult<Self> {
+        guard(py, || {
+            let target: String = match target.extract::<std::path::PathBuf>() {
+                Ok(p) => p.to_string_lossy().into_owned(),
+                Err(_) => return Err(errors::validation(py, "path_or_url", "expected a path or a URL")),
+            };
+            let clock = clock_of(clock)?;
+            let ids = ids_of(py, ids)?;
+            let spec = stores::parse(py, &target, synchronous)?;
+            let description = spec.describe();
+            let store = py.detach(|| catch_unwind(AssertUnwindSafe(|| stores::open(spec))));
+            let store = match store {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => return Err(errors::to_py(py, &e)),
+                Err(panic) => return Err(errors::internal(py, &*panic)),
+            };
+            Ok(Book { engine: Arc::new(Casebook::with_clock(store, clock, ids)), description })
+        })
+    }
+
+    /// Which store this casebook uses (`memory`, `sqlite:PATH`).
+    #[getter]
+    fn store(&self) -> &str {
+        &self.description
+    }
+
+    /// Registers (or replaces) a program: `{"id", "name", "required_instruments",
+    /// "custom_fields"}`.
+    fn register_program(&self, py: Python<'_>, program: &Bound<'_, PyAny>) -> PyResult<()> {
+        guard(py, || {
+            let program: Program = from_py(program, "")?;
+            let engine = &self.engine;
+            detached(py, || engine.register_program(program))
+        })
+    }
+
+    /// Runs one command given in its JSON form (`{"type": "add_note", ...}`).
+    #[pyo3(signature = (actor, case_id, command, expected_version = None))]
+    fn execute(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Committed> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = if case_id.is_none() { None } else { Some(case_of(case_id, "case_id")?) };
+            let command = crate::commands::from_py(command)?;
+            let expected = convert::u64_from_py(expected_version, "expected_version")?;
+            let engine = &self.engine;
+            let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
+            Ok(Committed { inner })
+        })
+    }
+
+    /// Runs many commands in one transaction: all or none.
+    fn execute_batch<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        items: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let items = crate::commands::batch_from_py(items)?;
+            let engine = &self.engine;
+            let done = detached(py, || engine.execute_batch(&actor, &items))?;
+            committed_list(py, done)
+        })
+    }
+
+    /// Stores a document's bytes and attaches its metadata to the case.
+    #[pyo3(signature = (actor, case_id, name, media_type, content, category = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn attach_document(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        media_type: &Bound<'_, PyAny>,
+        content: &Bound<'_, PyAny>,
+        category: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Committed> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = case_of(case_id, "case_id")?;
+            let name: String = from_py(name, "name")?;
+            let media_type: String = from_py(media_type, "media_type")?;
+            let category: Option<String> = match category {
+                Some(c) => from_py(c, "category")?,
+                None => None,
+            };
+            let content = if let Ok(b) = content.cast::<PyBytes>() {
+                b.as_bytes().to_vec()
+            } else if let Ok(b) = content.cast::<PyByteArray>() {
+                b.to_vec()
+            } else {
+                return Err(errors::validation(py, "content", "expected bytes"));
+            };
+            let upload = DocumentUpload { name, media_type, category, content };
+            let engine = &self.engine;
+            let inner = detached(py, || engine.attach_document(&actor, case_id, upload))?;
+            Ok(Committed { inner })
+        })
+    }
+
+    /// A document's bytes, verified against its hash.
+    fn document_content<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        case_id: &Bound<'py, PyAny>,
+        document_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = case_of(case_id, "case_id")?;
+            let document_id = DocumentId(convert::uuid_from_py(document_id, "document_id")?);
+            let engine = &self.engine;
+            let bytes = detached(py, || engine.document_content(&actor, case_id, document_id))?;
+            Ok(PyBytes::new(py, &bytes))
+        })
+    }
+
+    /// A case as the actor may see it, in its JSON form.
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        case_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = case_of(case_id, "case_id")?;
+            let engine = &self.engine;
+            let state = detached(py, || engine.get(&actor, case_id))?;
+            convert::to_py(py, &state)
+        })
+    }
+
+    /// A page of case summaries: `{"items": [...], "next_cursor": ...}`.
+    fn list<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        query: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let query: CaseQuery = from_py(query, "")?;
+            let engine = &self.engine;
+            let page = detached(py, || engine.list(&actor, &query))?;
+            convert::to_py(py, &page)
+        })
+    }
+
+    /// A case's events as the actor may see them.
+    fn history<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        case_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = case_of(case_id, "case_id")?;
+            let engine = &self.engine;
+            let events = detached(py, || engine.history(&actor, case_id))?;
+            convert::to_py(py, &events)
+        })
+    }
+
+    /// Recomputes a case's hash chain.
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        case_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = case_of(case_id, "case_id")?;
+            let engine = &self.engine;
+            let report = detached(py, || engine.verify(&actor, case_id))?;
+            convert::to_py(py, &report)
+        })
+    }
+
+    /// The global log after a position (the host's feed: not scoped to an actor).
+    #[pyo3(signature = (after = None, limit = None))]
+    fn read_log<'py>(
+        &self,
+        py: Python<'py>,
+        after: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let after = convert::u64_from_py(after, "after")?.unwrap_or(0);
+            let limit = convert::u64_from_py(limit, "limit")?.unwrap_or(1000);
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let engine = &self.engine;
+            let events = detached(py, || engine.read_log(after, limit))?;
+            convert::to_py(py, &events)
+        })
+    }
+
+    /// Calls `callback(event_json)` after every commit through this casebook. The
+    /// callback runs on the committing thread, with the GIL; whatever it raises is
+    /// reported as unraisable and never reaches the commit.
+    fn subscribe(&self, py: Python<'_>, callback: Py<PyAny>) -> PyResult<u64> {
+        guard(py, || {
+            if !callback.bind(py).is_callable() {
+                return Err(errors::validation(py, "callback", "expected a callable"));
+            }
+            let id = self.engine.subscribe(move |event| {
+                Python::attach(|py| {
+                    let result = convert::to_py(py, event).and_then(|e| callback.call1(py, (e,)));
+                    if let Err(err) = result {
+                        err.write_unraisable(py, Some(callback.bind(py)));
+                    }
+                })
+            });
+            Ok(id.0)
+        })
+    }
+
+    /// Stops a subscription; returns whether it existed.
+    fn unsubscribe(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(py, || {
+            let id = convert::u64_from_py(Some(id), "id")?.unwrap_or(0);
+            Ok(self.engine.unsubscribe(SubscriptionId(id)))
+        })
+    }
+
+    /// A frame (`cases`, `events`, `goals`, `assessments`, `notes`) as an Arrow stream.
+    fn frame(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        actor: &Bound<'_, PyAny>,
+        query: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::frames::ArrowStream> {
+        guard(py, || {
+            let kind = crate::frames::Kind::parse(py, kind)?;
+            let actor = actor_of(actor)?;
+            let query: CaseQuery = from_py(query, "")?;
+            let engine = &self.engine;
+            let batch = detached(py, || crate::frames::build(engine, &actor, &query, kind))?;
+            Ok(crate::frames::ArrowStream::new(batch))
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Book({})", self.description)
+    }
+}
+
+/// Checks a command's JSON form and returns it normalized (defaults filled in), without
+/// running it.
+#[pyfunction]
+pub fn parse_command<'py>(py: Python<'py>, command: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    guard(py, || {
+        let command = crate::commands::from_py(command)?;
+        convert::to_py(py, &command)
+    })
+}
+
+/// Every command's name, in the core's order (`casekit::CommandKind::ALL`).
+#[pyfunction]
+pub fn command_names() -> Vec<&'static str> {
+    CommandKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+/// Every error code, in the core's order.
+#[pyfunction]
+pub fn error_codes() -> Vec<&'static str> {
+    casekit::ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// Panics inside the native module, to test that no panic reaches Python.
+#[pyfunction]
+pub fn _panic_for_tests(py: Python<'_>, message: &str) -> PyResult<()> {
+    guard(py, || panic!("{message}"))
+}

@@ -1,0 +1,283 @@
+//! Conversions between Python objects and casekit's JSON-shaped data.
+//!
+//! Inputs go Python -> `serde_json::Value` -> the core type (serde, with the path of a
+//! failing field); outputs go core type -> `Value` -> Python. Every failure is a
+//! `ValidationError` naming the field, never a panic: hostile input (NaN, huge ints,
+//! deep nesting, lone surrogates, unknown types) is refused here.
+
+use crate::errors;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{IntoPyDict, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+/// Deeper input than this is refused: nothing in casekit nests that deep, and deep
+/// recursion is how hostile input turns into a stack overflow.
+pub const MAX_DEPTH: usize = 48;
+
+static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn uuid_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    UUID.import(py, "uuid", "UUID")
+}
+
+fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DATETIME.import(py, "datetime", "datetime")
+}
+
+fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DATE.import(py, "datetime", "date")
+}
+
+/// A `uuid.UUID`.
+pub fn uuid_to_py<'py>(py: Python<'py>, id: uuid::Uuid) -> PyResult<Bound<'py, PyAny>> {
+    let kwargs = [("int", id.as_u128())].into_py_dict(py)?;
+    uuid_type(py)?.call((), Some(&kwargs))
+}
+
+/// A timezone-aware `datetime` in UTC.
+pub fn datetime_to_py<'py>(py: Python<'py>, at: &casekit::Timestamp) -> PyResult<Bound<'py, PyAny>> {
+    let text = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
+    datetime_type(py)?.call_method1("fromisoformat", (text,))
+}
+
+/// Reads a timezone-aware `datetime` (or an RFC 3339 string).
+pub fn datetime_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<casekit::Timestamp> {
+    let py = obj.py();
+    let text = if obj.is_instance(datetime_type(py)?.as_any())? {
+        if obj.call_method0("utcoffset")?.is_none() {
+            return Err(errors::validation(
+                py,
+                field,
+                "times must be timezone-aware (for example tzinfo=timezone.utc)",
+            ));
+        }
+        obj.call_method0("isoformat")?.extract::<String>()?
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?.into_owned()
+    } else {
+        return Err(errors::validation(py, field, "expected a timezone-aware datetime"));
+    };
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| errors::validation(py, field, format!("not a valid time ({e})")))
+}
+
+/// Reads a UUID given as `uuid.UUID` or text.
+pub fn uuid_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<uuid::Uuid> {
+    let py = obj.py();
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?;
+        return uuid::Uuid::parse_str(&text).map_err(|_| errors::validation(py, field, "not a valid UUID"));
+    }
+    if obj.is_instance(uuid_type(py)?.as_any())? {
+        let n: u128 = obj.getattr("int")?.extract()?;
+        return Ok(uuid::Uuid::from_u128(n));
+    }
+    Err(errors::validation(py, field, "expected a UUID or its text"))
+}
+
+/// Reads an optional unsigned integer (a version, a position, a limit).
+pub fn u64_from_py(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<u64>> {
+    let Some(obj) = obj else { return Ok(None) };
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(errors::validation(py, field, "expected a whole number"));
+    }
+    obj.extract::<u64>().map(Some).map_err(|_| errors::validation(py, field, "out of range (0 to 2**64-1)"))
+}
+
+/// Converts a Python value into JSON. `path` names the value in errors.
+pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Value> {
+    let py = obj.py();
+    if depth > MAX_DEPTH {
+        return Err(errors::validation(py, field_name(path), format!("nested deeper than {MAX_DEPTH} levels")));
+    }
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return match s.to_cow() {
+            Ok(text) => Ok(Value::String(text.into_owned())),
+            Err(_) => Err(errors::validation(py, field_name(path), "text is not valid Unicode (lone surrogate?)")),
+        };
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(obj.is_truthy()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(n) = obj.extract::<i64>() {
+            return Ok(Value::Number(n.into()));
+        }
+        if let Ok(n) = obj.extract::<u64>() {
+            return Ok(Value::Number(n.into()));
+        }
+        return Err(errors::validation(py, field_name(path), "integer out of range (64 bits)"));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f: f64 = obj.extract()?;
+        return Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| errors::validation(py, field_name(path), "NaN and infinity are not allowed"));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(errors::validation(py, field_name(path), "mapping keys must be strings"));
+            };
+            let key = key
+                .to_cow()
+                .map_err(|_| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
+                .into_owned();
+            let len = path.len();
+            *path = join(path, &key);
+            let value = to_value(&v, path, depth + 1)?;
+            path.truncate(len);
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut out = Vec::new();
+        for (i, item) in obj.try_iter()?.enumerate() {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            out.push(to_value(&item?, path, depth + 1)?);
+            path.truncate(len);
+        }
+        return Ok(Value::Array(out));
+    }
+    if obj.is_instance(datetime_type(py)?.as_any())? {
+        let at = datetime_from_py(obj, field_name(path))?;
+        return Ok(Value::String(casekit::event::format_timestamp(&at)));
+    }
+    if obj.is_instance(date_type(py)?.as_any())? {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    if obj.is_instance(uuid_type(py)?.as_any())? {
+        return Ok(Value::String(uuid_from_py(obj, field_name(path))?.to_string()));
+    }
+    if obj.is_instance_of::<PyBytes>() {
+        return Err(errors::validation(py, field_name(path), "bytes are not accepted here"));
+    }
+    // Typed records (casekit.Client, casekit.Measure, ...) and other objects that know
+    // their JSON form.
+    if let Ok(to_dict) = obj.getattr("to_dict") {
+        if to_dict.is_callable() {
+            let plain = to_dict.call0()?;
+            return to_value(&plain, path, depth + 1);
+        }
+    }
+    let type_name = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into());
+    Err(errors::validation(py, field_name(path), format!("values of type {type_name} are not accepted")))
+}
+
+fn field_name(path: &str) -> &str {
+    if path.is_empty() {
+        "value"
+    } else {
+        path
+    }
+}
+
+/// Converts a Python value into a core type, naming the failing field on error.
+pub fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, root: &str) -> PyResult<T> {
+    let mut path = String::new();
+    let value = to_value(obj, &mut path, 0).map_err(|e| prefix(obj.py(), e, root))?;
+    from_value(obj.py(), value, root)
+}
+
+/// Deserializes JSON into a core type, naming the failing field on error.
+pub fn from_value<T: DeserializeOwned>(py: Python<'_>, value: Value, root: &str) -> PyResult<T> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let message = e.into_inner().to_string();
+        // serde names a missing or unknown field only in its message; put it in the path.
+        for prefix in ["missing field `", "unknown field `"] {
+            if let Some(name) = message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()) {
+                if !(path == name || path.ends_with(&format!(".{name}"))) {
+                    path = join(&path, name);
+                }
+            }
+        }
+        let field = join(root, &path);
+        errors::validation(py, if field.is_empty() { "value" } else { &field }, message)
+    })
+}
+
+/// `a` and `b` joined as a field path (`client` + `name`, `roles` + `[0]`).
+pub fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_owned(),
+        (_, true) => a.to_owned(),
+        _ if b.starts_with('[') => format!("{a}{b}"),
+        _ => format!("{a}.{b}"),
+    }
+}
+
+/// Adds `root` in front of a validation error's field.
+fn prefix(py: Python<'_>, err: PyErr, root: &str) -> PyErr {
+    if root.is_empty() {
+        return err;
+    }
+    let value = err.value(py);
+    let field: Option<String> = value.getattr("field").ok().and_then(|f| f.extract().ok());
+    match field {
+        Some(f) => {
+            let full = if f == "value" { root.to_owned() } else { join(root, &f) };
+            let _ = value.setattr("field", full);
+            err
+        }
+        None => err,
+    }
+}
+
+/// Converts JSON into Python objects (dicts, lists, str, int, float, bool, None).
+pub fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(value_to_py(py, item)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, value_to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
+}
+
+/// Converts a core value into Python data in its JSON shape.
+pub fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_value(value)
+        .map_err(|e| errors::make(py, casekit::ErrorCode::Storage, format!("internal error: {e}"), None, None))?;
+    value_to_py(py, &json)
+}

@@ -1,0 +1,355 @@
+"""The typed API: every command is a method whose keywords are the command's JSON
+fields; typed return values; queries, subscriptions, documents, batches and stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+import casekit
+from casekit import _native
+from helpers import AVA, IRIS, MAYA, ROOT, SAM, START, book, open_active_case
+
+UTC = dt.timezone.utc
+
+
+def test_every_core_command_has_a_typed_method() -> None:
+    names = _native.command_names()
+    assert len(names) == 33
+    for name in names:
+        method = getattr(casekit.Casebook, name, None)
+        assert callable(method), "Casebook.%s is missing" % name
+        params = inspect.signature(method).parameters
+        assert list(params)[0] == "self" and list(params)[1] == "actor"
+        if name != "open_case":
+            assert list(params)[2] == "case_id"
+        assert params["expected_version"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+SAMPLE: Dict[str, Any] = {
+    "program": "housing",
+    "client": casekit.Client(name="Ada", date_of_birth=dt.date(1990, 1, 2)),
+    "client_id": uuid.uuid4(),
+    "case_id": uuid.uuid4(),
+    "priority": "high",
+    "tags": ("a", "b"),
+    "assign_to": "maya",
+    "custom_fields": {"k": 1},
+    "eligible": True,
+    "immediate_needs": [casekit.ImmediateNeedInput(category="food")],
+    "instrument": casekit.InstrumentRef(id="phq-9", version="1"),
+    "responses": {"q1": 2},
+    "scores": {"total": 2.0},
+    "bands": {"total": "mild"},
+    "risk_flags": ["none"],
+    "identified_needs": [{"domain": "housing"}],
+    "summary": "done",
+    "reason": "because",
+    "changes": casekit.ClientUpdate(phone="555"),
+    "worker": "raj",
+    "role": "secondary",
+    "text": "a note",
+    "tag": "urgent-review",
+    "kind": "contact",
+    "confidential": True,
+    "name": "thing",
+    "media_type": "application/pdf",
+    "sha256": "0" * 64,
+    "size_bytes": 10,
+    "category": "id",
+    "organization": "Food bank",
+    "service": "pantry",
+    "referral_id": uuid.uuid4(),
+    "status": "completed",
+    "to_program": "employment",
+    "to_worker": "omar",
+    "title": "call back",
+    "due": dt.datetime(2026, 2, 1, 12, 0, tzinfo=UTC),
+    "assignee": "maya",
+    "task_id": uuid.uuid4(),
+    "until": dt.datetime(2026, 2, 1, tzinfo=UTC),
+    "values": {"k": None},
+    "description": "goal",
+    "domain": "housing",
+    "need_id": uuid.uuid4(),
+    "measure": casekit.Measure(name="m", target=1.0, direction="increase"),
+    "evaluations": [casekit.GoalEvaluation(goal_id=uuid.uuid4(), status="achieved")],
+    "provider": "County",
+    "goal_id": uuid.uuid4(),
+    "start": dt.date(2026, 1, 1),
+    "end": "2026-03-01",
+    "frequency": "weekly",
+    "service_id": uuid.uuid4(),
+    "delivered_on": dt.date(2026, 1, 9),
+    "units": 1.5,
+    "note": "ok",
+    "value": 3.0,
+    "measured_on": dt.date(2026, 1, 9),
+}
+OVERRIDES: Dict[str, Dict[str, Any]] = {
+    "update_referral": {"status": "accepted"},
+    "set_service_status": {"status": "discontinued"},
+    "close": {"reason": "other"},
+    "add_goal": {"due": dt.date(2026, 3, 31)},
+}
+
+
+class Spy:
+    """Stands in for the native book: checks each command with the core's parser."""
+
+    def __init__(self) -> None:
+        self.seen: List[Dict[str, Any]] = []
+
+    def execute(self, actor: Any, case_id: Any, command: Dict[str, Any], expected_version: Any) -> Any:
+        parsed = _native.parse_command(command)
+        self.seen.append(parsed)
+        raise LookupError("spy")
+
+
+@pytest.mark.parametrize("name", _native.command_names())
+def test_each_method_sends_exactly_the_commands_json_fields(name: str) -> None:
+    b = book()
+    spy = Spy()
+    b._n = spy  # type: ignore[assignment]
+    method = getattr(b, name)
+    params = [p for p in inspect.signature(method).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    kwargs = {p.name: SAMPLE[p.name] for p in params if p.name not in ("expected_version", "content")}
+    kwargs.update(OVERRIDES.get(name, {}))
+    args = [IRIS] if name == "open_case" else [IRIS, uuid.uuid4()]
+    with pytest.raises(LookupError):
+        method(*args, **kwargs)
+    (parsed,) = spy.seen
+    assert parsed["type"] == name
+    # Every keyword reached the command (the parser refuses unknown fields).
+    assert set(kwargs) <= set(parsed), set(kwargs) - set(parsed)
+
+
+def test_returned_values_are_typed() -> None:
+    clock = casekit.ManualClock(START)
+    b = book(clock)
+    opened = open_active_case(b)
+    assert isinstance(opened, casekit.Committed)
+    assert isinstance(opened.case_id, uuid.UUID) and opened.created_id == opened.case_id
+    assert opened.version == 1 and opened.phase == "intake"
+    (event,) = opened.events
+    assert isinstance(event, casekit.Event) and event.type == "case_opened"
+    assert event.recorded_at.tzinfo is not None and event.recorded_at == START
+    assert opened.to_dict()["events"][0] == event.to_dict()
+
+    case = b.get(SAM, opened.case_id)
+    assert isinstance(case, casekit.Case)
+    assert case.phase == "active" and case.id == opened.case_id
+    assert isinstance(case.client, casekit.Client) and case.client.household_size == 3
+    assert isinstance(case.goals[0], casekit.Goal) and isinstance(case.goals[0].measure, casekit.Measure)
+    assert case.goals[0].due == dt.date(2026, 3, 31)
+    assert isinstance(case.opened_at, dt.datetime) and case.opened_at.tzinfo is not None
+    assert all(isinstance(n, casekit.Note) for n in case.notes)
+
+    history = b.history(SAM, opened.case_id)
+    assert [e.sequence for e in history] == list(range(1, case.version + 1))
+    report = b.verify(SAM, opened.case_id)
+    assert isinstance(report, casekit.VerifyReport) and report.valid and report.events_checked == case.version
+    assert report.head_hash == case.head_hash
+
+
+def _rich_case(b: casekit.Casebook) -> uuid.UUID:
+    c = open_active_case(b).case_id
+    t = b.add_task(MAYA, c, title="Call landlord", due=dt.datetime(2026, 1, 20, 9, 30, 15, 250000, tzinfo=UTC), assignee="maya")
+    b.add_task(MAYA, c, title="Visit", due=dt.datetime(2026, 1, 21, tzinfo=UTC))
+    b.complete_task(MAYA, c, task_id=t.created_id)  # type: ignore[arg-type]
+    r = b.refer_out(MAYA, c, organization="Food bank", reason="groceries", service="pantry")
+    b.update_referral(MAYA, c, referral_id=r.created_id, status="accepted")  # type: ignore[arg-type]
+    b.attach_document(MAYA, c, name="lease.pdf", media_type="application/pdf", content=b"%PDF lease", category="lease")
+    b.update_client(MAYA, c, changes={"email": "d@example.org", "consents": [{"scope": "sms", "granted": True}]})
+    b.set_custom_fields(MAYA, c, values={"landlord": "Acme", "units": 2, "flag": True, "nested": {"a": [1, 2.5]}})
+    b.add_tag(MAYA, c, tag="eviction-risk")
+    case = b.get(MAYA, c)
+    s = case.services[0]
+    b.record_service_delivery(MAYA, c, service_id=s.id, delivered_on=dt.date(2026, 1, 5), units=2, note="paid")
+    b.place_on_hold(MAYA, c, reason="client travelling", until=dt.datetime(2026, 2, 1, tzinfo=UTC))
+    return c
+
+
+def test_to_dict_is_exactly_the_core_json() -> None:
+    b = book()
+    c = _rich_case(b)
+    raw = b._n.get(MAYA, c)
+    case = b.get(MAYA, c)
+    assert case.to_dict() == raw
+    assert casekit.Case.from_json(case.to_dict()) == case
+    assert case.hold is not None and case.tasks[0].finished_at is not None
+    b.close(MAYA, c, reason="client_withdrew", summary="Moved in with family.")
+    assert b.get(MAYA, c).to_dict() == b._n.get(MAYA, c)
+    assert [e.to_dict() for e in b.history(MAYA, c)] == b._n.history(MAYA, c)
+    assert b.list(SAM).to_dict() == b._n.list(SAM, {})
+
+
+def test_list_filters_and_pages() -> None:
+    b = book()
+    ids = [b.open_case(IRIS, program="housing", client={"name": "C%d" % i}, tags=["t%d" % (i % 2)]).case_id for i in range(7)]
+    page = b.list(SAM, limit=3)
+    assert isinstance(page, casekit.Page) and len(page.items) == 3 and page.next_cursor == ids[2]
+    seen = []
+    after = None
+    while True:
+        page = b.list(SAM, limit=3, after=after)
+        seen += [s.case_id for s in page.items]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == ids
+    assert [s.client_name for s in b.list(SAM, tag="t1").items] == ["C1", "C3", "C5"]
+    assert isinstance(b.list(SAM).items[0], casekit.CaseSummary)
+    assert b.list(SAM, opened_from=START + dt.timedelta(days=1)).items == []
+    outsider = casekit.Actor("leo", roles=["supervisor"], programs=["employment"])
+    assert b.list(outsider).items == []
+
+
+def test_confidential_notes_are_redacted_for_readers_who_may_not_see_them() -> None:
+    b = book()
+    c = open_active_case(b).case_id
+    assert [n.confidential for n in b.get(MAYA, c).notes] == [False, True]
+    assert [n.confidential for n in b.get(AVA, c).notes] == [False]
+    redacted = [e for e in b.history(AVA, c) if e.redacted]
+    assert len(redacted) == 1 and redacted[0].data["text"] == ""
+
+
+def test_subscriptions_see_every_commit_and_survive_bad_subscribers() -> None:
+    b = book()
+    seen: List[casekit.Event] = []
+    sid = b.subscribe(seen.append)
+
+    def broken(event: casekit.Event) -> None:
+        raise RuntimeError("subscriber bug")
+
+    bad = b.subscribe(broken)
+    with pytest.warns(casekit.SubscriberWarning, match="subscriber bug"):
+        c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    assert b.get(SAM, c.case_id).version == 1, "the commit stands"
+    assert [e.type for e in seen] == ["case_opened"] and isinstance(seen[0], casekit.Event)
+    assert b.unsubscribe(bad) is True and b.unsubscribe(bad) is False
+    b.add_note(IRIS, c.case_id, text="hello")
+    assert [e.type for e in seen] == ["case_opened", "note_added"]
+    assert b.unsubscribe(sid)
+    b.add_note(IRIS, c.case_id, text="again")
+    assert len(seen) == 2
+
+
+def test_a_subscriber_failure_escaping_the_warning_is_still_contained(monkeypatch: Any) -> None:
+    import sys
+
+    reported: List[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    b = book()
+    b.subscribe(lambda e: 1 / 0)
+    with warnings.catch_warnings():
+        # The warning itself raises: the native layer reports it as unraisable.
+        warnings.simplefilter("error", casekit.SubscriberWarning)
+        c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    assert b.get(SAM, c.case_id).version == 1
+    assert len(reported) == 1 and isinstance(reported[0].exc_value, casekit.SubscriberWarning)
+
+
+def test_documents_round_trip() -> None:
+    b = book()
+    c = b.open_case(IRIS, program="housing", client={"name": "Ada"}).case_id
+    content = bytes(range(256)) * 10
+    done = b.attach_document(IRIS, c, name="scan.bin", media_type="application/octet-stream", content=content)
+    doc = b.get(IRIS, c).documents[0]
+    assert doc.id == done.created_id and doc.size_bytes == len(content)
+    assert b.document_content(IRIS, c, doc.id) == content
+    with pytest.raises(casekit.ValidationError):
+        b.attach_document(IRIS, c, name="x", media_type="text/plain", content=b"x", sha256="0" * 64)
+
+
+def test_execute_batch_is_all_or_nothing() -> None:
+    b = book()
+    cid = str(uuid.uuid4())
+    items: List[Dict[str, Any]] = [
+        {"command": {"type": "open_case", "case_id": cid, "program": "housing", "client": {"name": "Batch"}}},
+        {"case_id": cid, "command": {"type": "add_note", "text": "one"}},
+        {"case_id": cid, "command": {"type": "complete_intake", "eligible": True}, "expected_version": 2},
+    ]
+    done = b.execute_batch(IRIS, items)
+    assert [d.version for d in done] == [1, 2, 3] and done[-1].phase == "assessment"
+    bad = [
+        {"command": {"type": "open_case", "program": "housing", "client": {"name": "Never"}}},
+        {"case_id": cid, "command": {"type": "activate_plan"}},
+    ]
+    with pytest.raises(casekit.CaseKitError):
+        b.execute_batch(MAYA, bad)
+    assert [s.client_name for s in b.list(SAM).items] == ["Batch"]
+    with pytest.raises(casekit.ValidationError) as info:
+        b.execute_batch(IRIS, [{"case_id": cid, "command": {"type": "add_note", "text": 5}}])
+    assert info.value.field == "items[0].command.text"
+
+
+def test_read_log_is_the_global_feed() -> None:
+    b = book()
+    for i in range(3):
+        b.open_case(IRIS, program="housing", client={"name": "C%d" % i})
+    log = b.read_log()
+    assert [e.position for e in log] == [1, 2, 3]
+    assert [e.position for e in b.read_log(after=1, limit=1)] == [2]
+
+
+def test_sequential_ids_and_manual_clock() -> None:
+    clock = casekit.ManualClock(START)
+    b = book(clock)
+    first = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    assert str(first.case_id) == "00000000-0000-7000-8000-000000000001"
+    clock.advance(seconds=90)
+    assert clock.now() == START + dt.timedelta(seconds=90)
+    clock.set(dt.datetime(2026, 6, 1, tzinfo=UTC))
+    note = b.add_note(IRIS, first.case_id, text="later")
+    assert note.events[0].recorded_at == dt.datetime(2026, 6, 1, tzinfo=UTC)
+    clock.advance(days=1, hours=2)
+    assert clock.now() == dt.datetime(2026, 6, 2, 2, tzinfo=UTC)
+
+
+def test_actor_value() -> None:
+    a = casekit.Actor("omar", roles=["supervisor", "case_manager"], programs=["housing", "employment"])
+    assert a.id == "omar" and a.roles == ["case_manager", "supervisor"] and a.programs == ["employment", "housing"]
+    assert a == casekit.Actor("omar", roles=["case_manager", "supervisor"], programs=["housing", "employment"])
+    assert a.to_dict() == {"id": "omar", "roles": ["case_manager", "supervisor"], "programs": ["employment", "housing"]}
+    assert ROOT.roles == ["admin"] and ROOT.programs == []
+
+
+def test_programs_enforce_instruments_and_custom_fields() -> None:
+    b = book()
+    b.register_program(
+        "housing",
+        name="Housing stability",
+        required_instruments=["ssm"],
+        custom_fields=[casekit.CustomFieldDef(key="county", kind={"type": "choice", "options": ["north", "south"]}, required=True)],
+    )
+    with pytest.raises(casekit.ValidationError) as info:
+        b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    assert info.value.field == "custom_fields.county"
+    c = b.open_case(IRIS, program="housing", client={"name": "Ada"}, custom_fields={"county": "north"}).case_id
+    b.complete_intake(IRIS, c, eligible=True)
+    b.assign_worker(SAM, c, worker="maya")
+    b.record_assessment(MAYA, c, instrument={"id": "phq-9", "version": "1"}, responses={"q1": 1})
+    with pytest.raises(casekit.InvalidTransitionError):
+        b.complete_assessment(MAYA, c)
+
+
+@pytest.mark.parametrize("sync", ["normal", "full"])
+def test_sqlite_file_persists(tmp_path: Path, sync: str) -> None:
+    path = tmp_path / "cases.db"
+    b = casekit.Casebook.open(str(path), synchronous=sync)  # type: ignore[arg-type]
+    assert b.store == "sqlite:%s" % path
+    c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    b.add_note(IRIS, c.case_id, text="kept on disk")
+    del b
+    reopened = casekit.Casebook.open("sqlite:%s" % path)
+    case = reopened.get(SAM, c.case_id)
+    assert case.version == 2 and case.notes[0].text == "kept on disk"
+    assert reopened.list(SAM, text="disk").items[0].case_id == c.case_id
+    assert casekit.Casebook.open(":memory:").store == "sqlite::memory:"

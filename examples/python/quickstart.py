@@ -1,0 +1,100 @@
+"""casekit quickstart: one family's case from intake to closure, on an embedded SQLite
+file, then its timeline and audit check.
+
+    pip install ./bindings-python
+    python examples/python/quickstart.py [cases.db]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+
+import casekit
+
+
+def main(path: str) -> None:
+    book = casekit.Casebook.open(path)
+    book.register_program("housing", name="Housing stability", required_instruments=["self-sufficiency-matrix"])
+
+    # casekit does not authenticate: the application hands each call the actor it knows.
+    iris = casekit.Actor("iris", roles=["intake_worker"], programs=["housing"])
+    maya = casekit.Actor("maya", roles=["case_manager"], programs=["housing"])
+    sam = casekit.Actor("sam", roles=["supervisor"], programs=["housing"])
+
+    opened = book.open_case(
+        iris,
+        program="housing",
+        client=casekit.Client(
+            name="Dolores Ortega",
+            date_of_birth=dt.date(1978, 4, 12),
+            language="es",
+            household_size=3,
+            monthly_income=1450,
+        ),
+        priority="high",
+        tags=["family", "eviction-risk"],
+        assign_to="maya",
+    )
+    case_id = opened.case_id
+    book.attach_document(
+        iris, case_id, name="pay-or-quit-notice.pdf", media_type="application/pdf", content=b"%PDF-1.7 notice"
+    )
+    book.complete_intake(
+        iris,
+        case_id,
+        eligible=True,
+        immediate_needs=[casekit.ImmediateNeedInput(category="housing", description="Notice expires in 14 days")],
+    )
+    book.record_assessment(
+        maya,
+        case_id,
+        instrument=casekit.InstrumentRef(id="self-sufficiency-matrix", version="2.1"),
+        responses={"housing": 1, "income": 2, "food": 1},
+        scores={"total": 4},
+        bands={"total": "in crisis"},
+        identified_needs=[casekit.IdentifiedNeedInput(domain="housing", severity="high")],
+    )
+    book.complete_assessment(maya, case_id, summary="Housing crisis driven by an income drop.")
+    goal = book.add_goal(
+        maya,
+        case_id,
+        description="Keep the apartment: arrears paid, no eviction filing",
+        domain="housing",
+        measure=casekit.Measure(name="rent arrears", unit="USD", baseline=2900, target=0, direction="decrease"),
+        due=dt.date(2026, 3, 31),
+    )
+    goal_id = goal.created_id
+    assert goal_id is not None
+    book.add_service(maya, case_id, name="Emergency rental assistance", provider="County Housing", goal_id=goal_id)
+    book.activate_plan(maya, case_id)
+    book.add_note(maya, case_id, text="Landlord agreed to a payment plan.", kind="contact")
+    book.record_outcome(maya, case_id, goal_id=goal_id, value=0, measured_on=dt.date(2026, 3, 2))
+    book.evaluate_goals(maya, case_id, evaluations=[casekit.GoalEvaluation(goal_id=goal_id, status="achieved")])
+
+    # Optimistic concurrency: a stale version is refused with a precise error.
+    try:
+        book.add_note(maya, case_id, text="written from a stale screen", expected_version=3)
+    except casekit.ConflictError as err:
+        print("refused:", err.code, "-", err)
+
+    closed = book.close(maya, case_id, reason="goals_achieved", summary="Arrears paid; the family keeps the apartment.")
+    print("case %s is %s at version %d" % (case_id, closed.phase, closed.version))
+
+    case = book.get(sam, case_id)
+    print("client: %s, %d goal(s), closure: %s" % (case.client.name, len(case.goals), case.closure and case.closure.reason))
+    print("timeline:")
+    for event in book.history(sam, case_id):
+        print("  %2d  %s  %-8s %s" % (event.sequence, event.recorded_at.isoformat(timespec="seconds"), event.actor, event.type))
+    report = book.verify(sam, case_id)
+    print("audit chain: %s (%d events checked)" % ("valid" if report.valid else "BROKEN", report.events_checked))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        main(sys.argv[1])
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            main(os.path.join(tmp, "cases.db"))

@@ -1,0 +1,198 @@
+//! The schema and its forward-only migrations, keyed on `PRAGMA user_version`.
+//!
+//! A file is migrated on open, step by step, each step in its own `BEGIN IMMEDIATE`
+//! transaction that re-reads the version first (another process may have migrated the
+//! file meanwhile). Steps are never edited once released: a change to the schema is a
+//! new step. `tests/migrations.rs` opens files built at every earlier version.
+
+use crate::error::{backend, backend_msg, Context};
+use casekit::StoreError;
+use rusqlite::Connection;
+
+/// The schema version this crate writes. A file at a newer version is refused (open it
+/// with a newer casekit-sqlite); older files are migrated forward on open.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Version 1: events, case summaries with their first indexes, tags, assignees, blobs.
+const V1: &str = "
+CREATE TABLE events (
+    position       INTEGER PRIMARY KEY,          -- the global log order
+    case_id        BLOB    NOT NULL,             -- 16-byte UUID
+    sequence       INTEGER NOT NULL,             -- 1, 2, ... per case
+    event_id       BLOB    NOT NULL,
+    recorded_at    INTEGER NOT NULL,             -- microseconds since the epoch, UTC
+    actor          TEXT    NOT NULL,
+    event_type     TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    payload        TEXT    NOT NULL,             -- the event JSON exactly as hashed
+    prev_hash      BLOB    NOT NULL,             -- 32 bytes (or the text, if not hex)
+    hash           BLOB    NOT NULL,
+    UNIQUE (case_id, sequence)
+);
+CREATE TABLE cases (
+    case_id    BLOB    PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    phase      TEXT    NOT NULL,
+    program    TEXT    NOT NULL,
+    client_id  BLOB    NOT NULL,
+    priority   TEXT    NOT NULL,
+    on_hold    INTEGER NOT NULL,
+    next_due   INTEGER,                          -- microseconds, floored
+    opened_at  INTEGER NOT NULL,
+    closed_at  INTEGER,
+    updated_at INTEGER NOT NULL,
+    tags       TEXT    NOT NULL,                 -- JSON array, mirrored in case_tags
+    assignees  TEXT    NOT NULL,                 -- JSON array, mirrored in case_assignees
+    summary    TEXT    NOT NULL                  -- the CaseSummary JSON as core computed it
+) WITHOUT ROWID;
+CREATE INDEX cases_phase ON cases (phase, case_id, program);
+CREATE INDEX cases_program ON cases (program, case_id);
+CREATE INDEX cases_client ON cases (client_id, case_id, program);
+CREATE TABLE case_tags (
+    tag     TEXT NOT NULL,
+    case_id BLOB NOT NULL,
+    PRIMARY KEY (tag, case_id)
+) WITHOUT ROWID;
+CREATE TABLE case_assignees (
+    actor   TEXT NOT NULL,
+    case_id BLOB NOT NULL,
+    PRIMARY KEY (actor, case_id)
+) WITHOUT ROWID;
+CREATE TABLE blobs (
+    sha256 TEXT PRIMARY KEY,                     -- lowercase hex of the bytes' SHA-256
+    bytes  BLOB NOT NULL
+);
+";
+
+/// Version 2: full-text search over notes. The index holds each note's words as
+/// `casekit::store::words` cuts them, joined by spaces, under FTS5's `ascii` tokenizer
+/// (which then only splits on the spaces): so the store matches exactly the words core
+/// means, in every script. Contentless: the text itself stays in the events.
+///
+/// A new note's words wait in `notes.pending` (as ` w1 w2 ... `) and move into the FTS
+/// index in bulk every few hundred notes: one FTS5 segment per note commit would cost
+/// more than the rest of the append. Searches look at both.
+const V2: &str = "
+CREATE TABLE notes (
+    note_key     INTEGER PRIMARY KEY,            -- the FTS rowid
+    note_id      BLOB    NOT NULL,
+    case_id      BLOB    NOT NULL,
+    confidential INTEGER NOT NULL,
+    pending      TEXT                            -- the words until they are in notes_fts
+);
+CREATE INDEX notes_pending ON notes (note_key) WHERE pending IS NOT NULL;
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    words, content='', detail='none', columnsize=0, tokenize='ascii'
+);
+";
+
+/// Version 3: the rest of the case-list filters get their indexes. Equality filters
+/// index `(value, case_id)`, so a page in case-id order is a range scan after the
+/// cursor; range filters index `(time, program)` and sort the matching ids. Every index
+/// carries the program, so the reader's program scope is checked without a table
+/// lookup (version 1's indexes are shaped the same way).
+const V3: &str = "
+CREATE INDEX cases_priority ON cases (priority, case_id, program);
+CREATE INDEX cases_next_due ON cases (next_due, program) WHERE next_due IS NOT NULL;
+CREATE INDEX cases_opened ON cases (opened_at, program);
+CREATE INDEX cases_closed ON cases (closed_at, program) WHERE closed_at IS NOT NULL;
+";
+
+/// One migration: the SQL, then optional code (data backfills).
+struct Migration {
+    version: u32,
+    sql: &'static str,
+    backfill: Option<fn(&Connection) -> rusqlite::Result<()>>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, sql: V1, backfill: None },
+    Migration { version: 2, sql: V2, backfill: Some(backfill_notes) },
+    Migration { version: 3, sql: V3, backfill: None },
+];
+
+/// Indexes the notes of files written before version 2 (read from their events).
+fn backfill_notes(conn: &Connection) -> rusqlite::Result<()> {
+    let mut select =
+        conn.prepare("SELECT case_id, payload FROM events WHERE event_type = 'note_added' ORDER BY position")?;
+    let mut rows = select.query([])?;
+    while let Some(row) = rows.next()? {
+        let case_id: Vec<u8> = match row.get(0) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        let payload: String = match row.get(1) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        // A payload that does not decode is left out of the index; `verify` reports it.
+        let Some((note_id, text, confidential)) = note_fields(&payload) else { continue };
+        crate::store::insert_note(conn, &case_id, &note_id, &text, confidential)?;
+    }
+    crate::store::flush_notes(conn)
+}
+
+fn note_fields(payload: &str) -> Option<([u8; 16], String, bool)> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let note_id = uuid::Uuid::parse_str(v.get("note_id")?.as_str()?).ok()?;
+    let text = v.get("text")?.as_str()?.to_owned();
+    let confidential = v.get("confidential").and_then(serde_json::Value::as_bool).unwrap_or(false);
+    Some((*note_id.as_bytes(), text, confidential))
+}
+
+fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ctx(|| "reading the schema version".into())?;
+    u32::try_from(v).map_err(|_| backend_msg(format!("the file's schema version {v} is not one casekit-sqlite wrote")))
+}
+
+fn too_new(found: u32) -> StoreError {
+    backend_msg(format!(
+        "the file has schema version {found}, newer than this casekit-sqlite supports ({SCHEMA_VERSION}); \
+         open it with a newer casekit-sqlite"
+    ))
+}
+
+/// Brings the file up to [`SCHEMA_VERSION`]. Refuses files from the future.
+pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let found = user_version(conn)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > SCHEMA_VERSION {
+        return Err(too_new(found));
+    }
+    for m in MIGRATIONS {
+        conn.execute_batch("BEGIN IMMEDIATE").ctx(|| format!("starting migration to schema version {}", m.version))?;
+        let step = (|| {
+            let current = user_version(conn)?;
+            if current > SCHEMA_VERSION {
+                return Err(too_new(current));
+            }
+            if current >= m.version {
+                return Ok(());
+            }
+            if current != m.version - 1 {
+                return Err(backend_msg(format!(
+                    "schema version {current} cannot be migrated to {}: a step is missing",
+                    m.version
+                )));
+            }
+            let fail = |e| backend(format!("migrating the schema to version {}", m.version), e);
+            conn.execute_batch(m.sql).map_err(fail)?;
+            if let Some(backfill) = m.backfill {
+                backfill(conn).map_err(fail)?;
+            }
+            // PRAGMA takes no bound parameters; the version is a constant of ours.
+            conn.execute_batch(&format!("PRAGMA user_version = {}", m.version)).map_err(fail)?;
+            Ok(())
+        })();
+        match step {
+            Ok(()) => conn.execute_batch("COMMIT").ctx(|| format!("committing schema version {}", m.version))?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}

@@ -131,13 +131,14 @@ impl Book {
 
     /// A casebook over a store named by a path (SQLite) or a URL.
     #[staticmethod]
-    #[pyo3(signature = (target, synchronous = "normal", clock = None, ids = "random"))]
+    #[pyo3(signature = (target, synchronous = "normal", clock = None, ids = "random", schema = None))]
     fn open(
         py: Python<'_>,
         target: &Bound<'_, PyAny>,
         synchronous: &str,
         clock: Option<&Bound<'_, PyAny>>,
         ids: &str,
+        schema: Option<&str>,
     ) -> PyResult<Self> {
         guard(py, || {
             let target: String = match target.extract::<std::path::PathBuf>() {
@@ -146,7 +147,7 @@ impl Book {
             };
             let clock = clock_of(clock)?;
             let ids = ids_of(py, ids)?;
-            let spec = stores::parse(py, &target, synchronous)?;
+            let spec = stores::parse(py, &target, synchronous, schema)?;
             let description = spec.describe();
             let store = py.detach(|| catch_unwind(AssertUnwindSafe(|| stores::open(spec))));
             let store = match store {

@@ -2,6 +2,7 @@
 
 use crate::errors;
 use casekit::{Error, Store};
+use casekit_postgres::{PostgresOptions, PostgresStore};
 use casekit_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use pyo3::prelude::*;
 
@@ -19,6 +20,8 @@ pub enum Sync {
 pub enum Spec {
     /// A SQLite file (`:memory:` for an in-memory SQLite database).
     Sqlite { path: String, sync: Sync },
+    /// A PostgreSQL database, in one schema.
+    Postgres { url: String, schema: String },
 }
 
 impl Spec {
@@ -26,13 +29,15 @@ impl Spec {
     pub fn describe(&self) -> String {
         match self {
             Spec::Sqlite { path, .. } => format!("sqlite:{path}"),
+            // Never echo the URL: it may carry a password.
+            Spec::Postgres { schema, .. } => format!("postgres (schema {schema})"),
         }
     }
 }
 
 /// Reads `path_or_url`: `postgres://` / `postgresql://` URLs, `sqlite://PATH` or
 /// `sqlite:PATH`, `:memory:`, or a plain file path.
-pub fn parse(py: Python<'_>, target: &str, synchronous: &str) -> PyResult<Spec> {
+pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&str>) -> PyResult<Spec> {
     let sync = match synchronous {
         "normal" => Sync::Normal,
         "full" => Sync::Full,
@@ -40,11 +45,11 @@ pub fn parse(py: Python<'_>, target: &str, synchronous: &str) -> PyResult<Spec> 
     };
     let lower = target.to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return Err(errors::validation(
-            py,
-            "url",
-            "PostgreSQL is not available in this casekit yet; use a SQLite file path or Casebook.in_memory()",
-        ));
+        let schema = schema.unwrap_or("casekit").to_owned();
+        return Ok(Spec::Postgres { url: target.to_owned(), schema });
+    }
+    if schema.is_some() {
+        return Err(errors::validation(py, "schema", "a schema applies to PostgreSQL URLs only"));
     }
     let path = if let Some(rest) = target.strip_prefix("sqlite://") {
         rest
@@ -68,6 +73,10 @@ pub fn parse(py: Python<'_>, target: &str, synchronous: &str) -> PyResult<Spec> 
 pub fn open(spec: Spec) -> Result<Box<dyn Store>, Error> {
     match spec {
         Spec::Sqlite { path, sync } => open_sqlite(&path, sync),
+        Spec::Postgres { url, schema } => {
+            let options = PostgresOptions { schema, ..PostgresOptions::default() };
+            PostgresStore::connect_with(&url, options).map(|s| Box::new(s) as Box<dyn Store>).map_err(Error::Storage)
+        }
     }
 }
 

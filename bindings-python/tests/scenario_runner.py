@@ -97,11 +97,18 @@ def _allow(what: str, obj: Dict[str, Any], allowed: Tuple[str, ...]) -> None:
 
 
 class Runner:
-    def __init__(self, scenario: Dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scenario: Dict[str, Any],
+        open_book: Optional[Callable[[casekit.ManualClock], casekit.Casebook]] = None,
+    ) -> None:
         self.scenario = scenario
         start = dt.datetime.fromisoformat(scenario["start"].replace("Z", "+00:00"))
         self.clock = casekit.ManualClock(start)
-        self.book = casekit.Casebook.in_memory(clock=self.clock, ids="sequential")
+        if open_book is None:
+            self.book = casekit.Casebook.in_memory(clock=self.clock, ids="sequential")
+        else:
+            self.book = open_book(self.clock)
         for p in scenario.get("programs", []):
             self.book.register_program(**p)
         self.actors = {

@@ -108,10 +108,14 @@ def test_integrity_of_tampered_events_and_blobs(tmp_path: Path) -> None:
     assert err.case_id == c.case_id
 
 
-def test_postgres_urls_are_refused_until_that_store_exists() -> None:
-    err = raises(casekit.ValidationError, lambda: casekit.Casebook.open("postgres://cases@localhost/casekit"))
-    assert err.field == "url"
-    assert "PostgreSQL" in str(err)
+def test_unreachable_postgres_is_a_storage_error_without_the_password() -> None:
+    err = raises(casekit.StorageError, lambda: casekit.Casebook.open("postgres://cases:s3cret@127.0.0.1:1/casekit"))
+    assert "s3cret" not in str(err)
+
+
+def test_a_schema_is_only_for_postgres() -> None:
+    err = raises(casekit.ValidationError, lambda: casekit.Casebook.open("cases.db", schema="other"))
+    assert err.field == "schema"
 
 
 def test_a_panic_never_reaches_python() -> None:

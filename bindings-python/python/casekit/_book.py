@@ -162,12 +162,14 @@ class Casebook:
         synchronous: Literal["normal", "full"] = "normal",
         clock: Optional[ManualClock] = None,
         ids: Ids = "random",
+        schema: Optional[str] = None,
     ) -> "Casebook":
         """Opens (or creates) a store: a file path or ``sqlite:PATH`` opens the SQLite
-        store (WAL; ``synchronous="full"`` syncs every commit to disk);
-        ``postgres://`` URLs are refused with ``ValidationError`` until the PostgreSQL
-        store exists."""
-        return cls(_native.Book.open(path_or_url, synchronous, clock, ids))
+        store (WAL; ``synchronous="full"`` syncs every commit to disk); a
+        ``postgres://`` URL opens the PostgreSQL store, for many application instances
+        sharing cases (its tables live in ``schema``, default ``casekit``, created and
+        migrated on first use)."""
+        return cls(_native.Book.open(path_or_url, synchronous, clock, ids, schema))
 
     @property
     def store(self) -> str:

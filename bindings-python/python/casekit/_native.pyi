@@ -79,6 +79,7 @@ class Book:
         synchronous: str = "normal",
         clock: ManualClock | None = None,
         ids: str = "random",
+        schema: str | None = None,
     ) -> Book: ...
     @property
     def store(self) -> str: ...

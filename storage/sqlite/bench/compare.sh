@@ -38,17 +38,17 @@ run() { # LABEL COMMAND...
   local line
   line=$("$@")
   echo "$line" | tee -a "$OUT"
-  rm -f "$DIR"/cm22-cmp-*.db "$DIR"/cm22-cmp-*.db-wal "$DIR"/cm22-cmp-*.db-shm
+  rm -f "$DIR"/casekit-cmp-*.db "$DIR"/casekit-cmp-*.db-wal "$DIR"/casekit-cmp-*.db-shm
 }
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round of $ROUNDS ($N cases, $DIR)" >&2
   for sync in normal full; do
-    run "$floor" --sync "$sync" "$N" "$DIR/cm22-cmp-floor.db"
-    run "$ours" --sync "$sync" "$N" "$DIR/cm22-cmp-casekit.db"
+    run "$floor" --sync "$sync" "$N" "$DIR/casekit-cmp-floor.db"
+    run "$ours" --sync "$sync" "$N" "$DIR/casekit-cmp-casekit.db"
   done
-  run "$floor" --sync normal --bulk "$N" "$DIR/cm22-cmp-floor.db"
-  run "$ours" --sync normal --bulk --batch "$BATCH" "$N" "$DIR/cm22-cmp-casekit.db"
+  run "$floor" --sync normal --bulk "$N" "$DIR/casekit-cmp-floor.db"
+  run "$ours" --sync normal --bulk --batch "$BATCH" "$N" "$DIR/casekit-cmp-casekit.db"
 done
 
 python3 - "$OUT" <<'PY'

@@ -311,9 +311,9 @@ fn main() -> Res<()> {
         println!("| mode | cases | commands/s |");
         println!("|---|---:|---:|");
         for (sync, bulk, path) in [
-            (Synchronous::Normal, false, "/tmp/cm22-casekit.db"),
-            (Synchronous::Full, false, "/tmp/cm22-casekit.db"),
-            (Synchronous::Normal, true, "/tmp/cm22-casekit.db"),
+            (Synchronous::Normal, false, "/tmp/casekit-cm22.db"),
+            (Synchronous::Full, false, "/tmp/casekit-cm22.db"),
+            (Synchronous::Normal, true, "/tmp/casekit-cm22.db"),
             (Synchronous::Normal, false, ":memory:"),
         ] {
             let run_ = Run { sync, bulk, cases: if bulk { 2000 } else { 500 }, path: path.into(), ..r };

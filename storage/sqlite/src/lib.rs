@@ -1,6 +1,6 @@
 //! # casekit-sqlite
 //!
-//! The embedded default store for [casekit](casekit): one SQLite file, no server, no
+//! The embedded default store for [`casekit`]: one SQLite file, no server, no
 //! setup. [`SqliteStore`] implements [`casekit::Store`] and behaves exactly like the
 //! in-memory reference store (it runs core's conformance kit unchanged).
 //!
@@ -46,6 +46,23 @@
 //! with [`casekit::StoreError::Conflict`] whichever process got there first. Readers
 //! never block the writer, nor the writer them. Network file systems are not supported
 //! (SQLite's WAL needs shared memory between the processes).
+//!
+//! ## Connections
+//!
+//! A store holds one writer connection behind a mutex (every append and blob write,
+//! and the version lookup the engine makes before each command, whose row the writer
+//! has in cache) and a small pool of reader connections for loads, the log and case
+//! lists ([`SqliteOptions::readers`]; WAL lets them read while the writer commits).
+//! [`SqliteStore::in_memory`] has the one connection only.
+//!
+//! ## Queries
+//!
+//! Every case-list filter is answered from an index whose order is the case id, or
+//! from a range index whose matching ids are sorted, so a page costs about its own size
+//! after the keyset cursor. The reader's program scope is carried by every index. Note
+//! search uses FTS5 over the words exactly as [`casekit::store::words`] cuts them (user
+//! text is reduced to quoted words, so it can never be FTS syntax); a confidential note
+//! counts only for readers who may see it, decided in the same SQL statement.
 //!
 //! ## Layout
 //!

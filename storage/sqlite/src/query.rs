@@ -31,6 +31,7 @@ impl Plan {
 }
 
 /// A note search: the FTS5 expression and the words it requires.
+#[derive(Clone)]
 pub(crate) struct Search {
     expression: String,
     words: Vec<String>,
@@ -60,8 +61,34 @@ fn placeholders(sql: &mut String, n: usize) {
     sql.push(')');
 }
 
-/// Builds the statement for `q`; `text` is set when the query searches notes.
-pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
+/// Whether the query's only narrowing filters are time ranges: then no index gives both
+/// the filter and the case-id order, and the store picks between walking the cases in
+/// id order and sorting the range's ids (see `SqliteStore::query`).
+pub(crate) fn range_only(q: &StoreQuery<'_>) -> Option<&'static str> {
+    let f = q.filter;
+    let driven = f.text.is_some()
+        || f.assignee.is_some()
+        || f.tag.is_some()
+        || f.phase.is_some()
+        || f.program.is_some()
+        || f.client_id.is_some()
+        || f.priority.is_some();
+    if driven {
+        None
+    } else if f.opened_from.is_some() || f.opened_to.is_some() {
+        Some("cases_opened")
+    } else if f.closed_from.is_some() || f.closed_to.is_some() {
+        Some("cases_closed")
+    } else if f.due_before.is_some() {
+        Some("cases_next_due")
+    } else {
+        None
+    }
+}
+
+/// Builds the statement for `q`; `text` is set when the query searches notes; `index`
+/// forces the index the ids come from.
+pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>, index: Option<&str>) -> Plan {
     let f = q.filter;
     let mut sql = String::with_capacity(512);
     let mut params: Vec<Value> = Vec::new();
@@ -82,7 +109,11 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
         params.push(Value::Text(f.tag.clone().unwrap_or_default()));
         "tag"
     } else {
-        sql.push_str("cases c WHERE 1");
+        sql.push_str("cases c ");
+        if let Some(index) = index {
+            let _ = write!(sql, "INDEXED BY {index} ");
+        }
+        sql.push_str("WHERE 1");
         ""
     };
     if let (Some(a), false) = (&f.assignee, driven_by == "assignee") {
@@ -147,7 +178,7 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
         sql.push_str(
             " AND c.case_id IN (SELECT n.case_id FROM notes n WHERE n.note_key IN \
              (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? \
-             UNION ALL SELECT note_key FROM notes WHERE pending IS NOT NULL",
+             UNION ALL SELECT note_key FROM notes WHERE note_key > (SELECT upto FROM notes_indexed)",
         );
         params.push(Value::Text(search.expression));
         for w in search.words {

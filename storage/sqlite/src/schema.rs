@@ -71,7 +71,9 @@ CREATE TABLE blobs (
 ///
 /// A new note's words wait in `notes.pending` (as ` w1 w2 ... `) and move into the FTS
 /// index in bulk every few hundred notes: one FTS5 segment per note commit would cost
-/// more than the rest of the append. Searches look at both.
+/// more than the rest of the append. Searches look at both. The waiting notes are those
+/// after `notes_indexed.upto`: the tail of the table, found without an index of their
+/// own (one page less to write per note).
 const V2: &str = "
 CREATE TABLE notes (
     note_key     INTEGER PRIMARY KEY,            -- the FTS rowid
@@ -80,7 +82,11 @@ CREATE TABLE notes (
     confidential INTEGER NOT NULL,
     pending      TEXT                            -- the words until they are in notes_fts
 );
-CREATE INDEX notes_pending ON notes (note_key) WHERE pending IS NOT NULL;
+CREATE TABLE notes_indexed (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    upto INTEGER NOT NULL                        -- notes up to this key are in notes_fts
+);
+INSERT INTO notes_indexed (id, upto) VALUES (1, 0);
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     words, content='', detail='none', columnsize=0, tokenize='ascii'
 );

@@ -5,7 +5,7 @@ use crate::codec::{
     EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
-use crate::query::{plan, search};
+use crate::query::{plan, range_only, search, Plan};
 use crate::schema::migrate;
 use casekit::event::sha256_hex;
 use casekit::store::{summary_matches, words, AppendBatch, CaseSummary, StoreQuery};
@@ -50,6 +50,12 @@ pub struct SqliteOptions {
     pub readers: usize,
     /// Page cache per connection, in KiB (default 8192).
     pub cache_size_kib: u32,
+    /// A case list filtered by time ranges only (opened, closed, due) has no index in
+    /// case-id order; the store first walks the cases in id order (fast when matches
+    /// are dense after the cursor) for at most this many thousand SQLite steps, then
+    /// sorts the ids the range's index yields (fast when the range is narrow). 0 always
+    /// sorts; `u32::MAX` always walks. Default 1000 (about a millisecond).
+    pub range_walk_budget: u32,
 }
 
 impl Default for SqliteOptions {
@@ -59,6 +65,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             readers: 4,
             cache_size_kib: 8192,
+            range_walk_budget: 1000,
         }
     }
 }
@@ -206,16 +213,16 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection (or the writer's, when there are no readers).
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let Some(readers) = &self.readers else {
-            return f(&self.writer());
+            return f(&mut self.writer());
         };
         let idle = readers.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match idle {
+        let mut conn = match idle {
             Some(c) => c,
             None => open_connection(&readers.path, &readers.options, false)?,
         };
-        let result = f(&conn);
+        let result = f(&mut conn);
         if conn.is_autocommit() {
             let mut idle = readers.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < readers.options.readers {
@@ -360,11 +367,15 @@ pub(crate) fn insert_note(
 
 /// Moves every pending note's words into the FTS index (one segment for all of them).
 pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
+    let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO notes_fts (rowid, words) SELECT note_key, pending FROM notes WHERE pending IS NOT NULL",
+        "INSERT INTO notes_fts (rowid, words) \
+         SELECT note_key, pending FROM notes WHERE note_key > ?1 AND pending IS NOT NULL",
     )?
-    .execute([])?;
-    conn.prepare_cached("UPDATE notes SET pending = NULL WHERE pending IS NOT NULL")?.execute([])?;
+    .execute([upto])?;
+    conn.prepare_cached("UPDATE notes SET pending = NULL WHERE note_key > ?1")?.execute([upto])?;
+    conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(note_key), 0) FROM notes)")?
+        .execute([])?;
     Ok(())
 }
 
@@ -516,6 +527,44 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
     Ok(())
 }
 
+enum Failed {
+    Interrupted,
+    Store(StoreError),
+}
+
+/// Runs a case-list plan: a page from the cursor, every row checked exactly against
+/// the filter (the SQL bounds are supersets), more rounds if a check dropped rows.
+fn run_query(conn: &Connection, mut plan: Plan, q: &StoreQuery<'_>) -> Result<Vec<CaseSummary>, Failed> {
+    let fail = |e: rusqlite::Error| {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted) {
+            Failed::Interrupted
+        } else {
+            Failed::Store(crate::error::backend("querying cases", e))
+        }
+    };
+    let mut after = q.filter.after.map(|c| id_bytes(c.0).to_vec()).unwrap_or_default();
+    let mut out: Vec<CaseSummary> = Vec::new();
+    let mut stmt = conn.prepare_cached(&plan.sql).map_err(fail)?;
+    loop {
+        let want = q.limit - out.len();
+        plan.page(std::mem::take(&mut after), want);
+        let mut rows = stmt.query(params_from_iter(plan.params.iter())).map_err(fail)?;
+        let mut seen = 0;
+        while let Some(row) = rows.next().map_err(fail)? {
+            seen += 1;
+            let summary = summary_from_row(row).map_err(Failed::Store)?;
+            after = id_bytes(summary.case_id.0).to_vec();
+            // Exact check on the exact summary: the SQL bounds are supersets.
+            if summary_matches(&summary, q) {
+                out.push(summary);
+            }
+        }
+        if seen < want || out.len() >= q.limit {
+            return Ok(out);
+        }
+    }
+}
+
 fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
@@ -619,29 +668,47 @@ impl Store for SqliteStore {
         if q.limit == 0 {
             return Ok(Vec::new());
         }
-        let mut plan = plan(q, text);
-        let mut after = q.filter.after.map(|c| id_bytes(c.0).to_vec()).unwrap_or_default();
+        let Some(index) = range_only(q) else {
+            let plan = plan(q, text, None);
+            return self.read(|conn| match run_query(conn, plan, q) {
+                Ok(out) => Ok(out),
+                Err(Failed::Store(e)) => Err(e),
+                Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
+            });
+        };
+        // Time ranges alone: walk the cases in id order (cheap when matches are dense
+        // after the cursor), but only for a bounded number of steps; past that, take
+        // the range's ids from its index and sort them (cheap when the range is narrow).
+        let budget = self.options.range_walk_budget;
+        let sort = plan(q, text.clone(), Some(index));
+        if budget == 0 {
+            return self.read(|conn| match run_query(conn, sort, q) {
+                Ok(out) => Ok(out),
+                Err(Failed::Store(e)) => Err(e),
+                Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
+            });
+        }
+        let walk = plan(q, text, None);
         self.read(|conn| {
-            let ctx = || "querying cases".to_owned();
-            let mut out: Vec<CaseSummary> = Vec::new();
-            let mut stmt = conn.prepare_cached(&plan.sql).ctx(ctx)?;
-            loop {
-                let want = q.limit - out.len();
-                plan.page(std::mem::take(&mut after), want);
-                let mut rows = stmt.query(params_from_iter(plan.params.iter())).ctx(ctx)?;
-                let mut seen = 0;
-                while let Some(row) = rows.next().ctx(ctx)? {
-                    seen += 1;
-                    let summary = summary_from_row(row)?;
-                    after = id_bytes(summary.case_id.0).to_vec();
-                    // Exact check on the exact summary: the SQL bounds are supersets.
-                    if summary_matches(&summary, q) {
-                        out.push(summary);
-                    }
-                }
-                if seen < want || out.len() >= q.limit {
-                    return Ok(out);
-                }
+            let mut steps = 0u32;
+            conn.progress_handler(
+                1000,
+                Some(move || {
+                    steps = steps.saturating_add(1);
+                    steps > budget
+                }),
+            )
+            .ctx(|| "querying cases".into())?;
+            let walked = run_query(conn, walk, q);
+            conn.progress_handler(0, None::<fn() -> bool>).ctx(|| "querying cases".into())?;
+            match walked {
+                Ok(out) => Ok(out),
+                Err(Failed::Store(e)) => Err(e),
+                Err(Failed::Interrupted) => match run_query(conn, sort, q) {
+                    Ok(out) => Ok(out),
+                    Err(Failed::Store(e)) => Err(e),
+                    Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
+                },
             }
         })
     }

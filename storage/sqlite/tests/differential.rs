@@ -5,7 +5,7 @@
 mod common;
 
 use casekit::{BatchCommand, CaseId, Casebook, MemoryStore, Store};
-use casekit_sqlite::SqliteStore;
+use casekit_sqlite::{SqliteOptions, SqliteStore};
 use chrono::Duration;
 use common::*;
 
@@ -99,6 +99,23 @@ fn file_matches_the_reference_across_the_text_index_flush() {
     let dir = tempfile::tempdir().expect("dir");
     let notes = compare(SqliteStore::open(dir.path().join("cases.db")).expect("db"), seed.wrapping_add(1), 4000);
     assert!(notes > 256, "only {notes} notes: the FTS index was never filled");
+}
+
+#[test]
+fn both_plans_for_time_ranges_answer_the_same() {
+    // Sorting the range index's ids only, walking and giving up at once, walking only.
+    let seed = seed();
+    for budget in [0, 1, u32::MAX] {
+        let options = SqliteOptions { range_walk_budget: budget, ..Default::default() };
+        let dir = tempfile::tempdir().expect("dir");
+        compare(
+            SqliteStore::open_with(dir.path().join("cases.db"), options).expect("db"),
+            seed ^ u64::from(budget),
+            1500,
+        );
+        let options = SqliteOptions { range_walk_budget: budget, readers: 0, ..Default::default() };
+        compare(SqliteStore::open_with(dir.path().join("single.db"), options).expect("db"), seed, 800);
+    }
 }
 
 #[test]

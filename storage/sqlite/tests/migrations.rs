@@ -141,6 +141,7 @@ fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<Memory
                 let key = tx.last_insert_rowid();
                 tx.execute("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)", params![key, listed]).expect("fts");
                 tx.execute("UPDATE notes SET pending = NULL WHERE note_key = ?1", [key]).expect("indexed");
+                tx.execute("UPDATE notes_indexed SET upto = ?1", [key]).expect("upto");
             }
         }
     }

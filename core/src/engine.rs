@@ -249,10 +249,18 @@ impl<S: Store> Casebook<S> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let state = match case_id {
-                Some(id) => self.checkout(id)?,
+            // Writers trust the cache (the append's version check catches a stale one),
+            // except when the caller's expected version disagrees with it: then the
+            // store decides whether that is a conflict or just a stale cache.
+            let mut state = match case_id {
+                Some(id) => self.checkout_for_write(id)?,
                 None => None,
             };
+            if let (Some(exp), Some(id)) = (expected, case_id) {
+                if state.as_ref().map_or(0, |s| s.version) != exp {
+                    state = self.refresh(id, state)?;
+                }
+            }
             if let Some(exp) = expected {
                 let state_exists = state.is_some();
                 let actual = state.as_ref().map_or(0, |s| s.version);
@@ -577,6 +585,16 @@ impl<S: Store> Casebook<S> {
     fn checkout(&self, id: CaseId) -> Result<Option<CaseState>> {
         let cached = self.lock_cache().remove(&id);
         self.refresh(id, cached)
+    }
+
+    /// Takes a case's state out of the cache without asking the store whether it is
+    /// current: for writers, whose append is refused if it is not (and then retried on
+    /// a fresh state). Loads the case on a cache miss.
+    fn checkout_for_write(&self, id: CaseId) -> Result<Option<CaseState>> {
+        match self.lock_cache().remove(&id) {
+            Some(state) => Ok(Some(state)),
+            None => self.refresh(id, None),
+        }
     }
 
     /// The latest state, leaving a copy in the cache.

@@ -50,6 +50,11 @@ fn two_casebooks_on_one_store_see_each_others_writes() {
     // With a stale expected version it is a conflict naming both versions.
     let err = a.execute(&sup, c, AddNote { text: "stale".into(), ..Default::default() }, Some(2)).expect_err("stale");
     assert!(matches!(err, casekit::Error::Conflict { expected: 2, actual: 3, .. }), "{err:?}");
+    // b's cache is stale again (a wrote nothing since, but b must not trust its copy
+    // over the caller): the caller read version 3 elsewhere, and b accepts it.
+    a.execute(&sup, c, AddNote { text: "a again".into(), ..Default::default() }, Some(3)).expect("a writes");
+    let done = b.execute(&sup, c, AddNote { text: "b again".into(), ..Default::default() }, Some(4)).expect("fresh");
+    assert_eq!(done.version, 5);
     assert!(a.verify(&sup, c).expect("verify").valid);
 }
 

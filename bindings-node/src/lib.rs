@@ -1,1 +1,35 @@
-//! casekit-node (work in progress).
+//! casekit-node: the native addon behind the npm package `casekit`.
+//!
+//! Thin by design: JSON text and plain values in, core calls, JSON text out, and every
+//! error mapped to a stable code (DESIGN.md). The typed, idiomatic API (`Casebook`,
+//! `completeIntake`, promises, `Error` objects with `.code`) lives in the TypeScript
+//! layer (`ts/index.ts`) over this module. No panic crosses into Node: synchronous
+//! functions are wrapped by `catch_unwind`, and the worker thread catches per call.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod book;
+mod clock;
+mod convert;
+mod error;
+mod sqlite;
+
+use napi_derive::napi;
+
+/// The snake_case names of every command core knows, in declaration order.
+#[napi(catch_unwind)]
+pub fn command_kinds() -> Vec<String> {
+    casekit::CommandKind::ALL.iter().map(|k| k.as_str().to_owned()).collect()
+}
+
+/// The stable error codes, in order.
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<String> {
+    casekit::ErrorCode::ALL.iter().map(|c| c.as_str().to_owned()).collect()
+}
+
+/// Panics on purpose, to prove that panics stop at the boundary (tests only).
+#[napi(catch_unwind)]
+pub fn panic_for_test(message: String) {
+    panic!("{message}");
+}

@@ -1,0 +1,567 @@
+"use strict";
+// casekit for Node.js: the typed API over the native addon.
+//
+// Every method that touches storage returns a Promise and runs on the casebook's own
+// worker thread, never on the JavaScript thread; calls on one casebook run in the
+// order they were made. Data objects have the core's snake_case JSON shape (see
+// types.ts); options objects are camelCase. Errors are `CaseKitError`s with a stable
+// `code`.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.Casebook = exports.ManualClock = exports.COMMAND_TYPES = exports.ERROR_CODES = exports.CaseKitError = void 0;
+exports.methodName = methodName;
+const errors_1 = require("./errors");
+__exportStar(require("./types"), exports);
+var errors_2 = require("./errors");
+Object.defineProperty(exports, "CaseKitError", { enumerable: true, get: function () { return errors_2.CaseKitError; } });
+Object.defineProperty(exports, "ERROR_CODES", { enumerable: true, get: function () { return errors_2.ERROR_CODES; } });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const native = require('../native.cjs');
+/** The snake_case names of every command, in the core's order. */
+exports.COMMAND_TYPES = Object.freeze(native.commandKinds());
+function toIso(field, t) {
+    if (t instanceof Date) {
+        if (Number.isNaN(t.getTime()))
+            throw (0, errors_1.invalid)(field, 'the Date is invalid');
+        return t.toISOString();
+    }
+    if (typeof t === 'string')
+        return t;
+    throw (0, errors_1.invalid)(field, 'expected an ISO-8601 string or a Date');
+}
+/** JSON text of a value handed to the addon; anything JSON cannot say is a validation error. */
+function encode(field, value) {
+    let text;
+    try {
+        text = JSON.stringify(value);
+    }
+    catch (err) {
+        throw (0, errors_1.invalid)(field, `cannot be encoded as JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (text === undefined)
+        throw (0, errors_1.invalid)(field, 'is missing');
+    return text;
+}
+function encodeObject(field, value) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw (0, errors_1.invalid)(field, 'expected an object');
+    }
+    return encode(field, value);
+}
+function checkId(field, id) {
+    if (typeof id !== 'string')
+        throw (0, errors_1.invalid)(field, 'expected an id string (a UUID)');
+    return id;
+}
+/** The command's JSON: `{"type":"...", ...input}`, with `type` always the method's. */
+function commandJson(type, input) {
+    if (input === undefined)
+        return `{"type":"${type}"}`;
+    const body = encodeObject('input', input);
+    return body === '{}' ? `{"type":"${type}"}` : `{"type":"${type}",${body.slice(1)}`;
+}
+function camel(snake) {
+    return snake.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+}
+/** Private access to a clock's native half, for `Casebook`. */
+const clockHandles = new WeakMap();
+/**
+ * A clock that moves only when told to: hand it to a casebook for reproducible times
+ * (with `ids: 'sequential'`, byte-identical events in every language).
+ */
+class ManualClock {
+    #native;
+    /** A clock standing at `start` (default: now). */
+    constructor(start = new Date()) {
+        try {
+            this.#native = new native.NativeManualClock(toIso('start', start));
+        }
+        catch (err) {
+            throw (0, errors_1.fromThrown)(err, 'start');
+        }
+        clockHandles.set(this, this.#native);
+    }
+    /** Moves the clock to `at` (it may go backwards). */
+    set(at) {
+        try {
+            this.#native.set(toIso('at', at));
+        }
+        catch (err) {
+            throw (0, errors_1.fromThrown)(err, 'at');
+        }
+    }
+    /** Moves the clock forward by `seconds` (fractions down to microseconds). */
+    advance(seconds) {
+        if (typeof seconds !== 'number')
+            throw (0, errors_1.invalid)('seconds', 'expected a number');
+        try {
+            this.#native.advance(seconds);
+        }
+        catch (err) {
+            throw (0, errors_1.fromThrown)(err, 'seconds');
+        }
+    }
+    /** The clock's time, RFC 3339 with microseconds. */
+    now() {
+        return this.#native.now();
+    }
+}
+exports.ManualClock = ManualClock;
+const parseJson = (text) => JSON.parse(text ?? 'null');
+const nothing = () => undefined;
+const bytesOf = (_, bytes) => bytes ?? Buffer.alloc(0);
+function dispatcher(ch) {
+    return (tag, id, text, bytes) => {
+        if (tag === 2) {
+            deliver(ch, id, text);
+            return;
+        }
+        const pending = ch.pending.get(id);
+        if (pending === undefined)
+            return;
+        ch.pending.delete(id);
+        if (ch.pending.size === 0)
+            ch.native?.deref()?.keepAlive(false);
+        if (tag === 0) {
+            let value;
+            try {
+                value = pending.decode(text, bytes);
+            }
+            catch (err) {
+                pending.reject(new errors_1.CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+                return;
+            }
+            pending.resolve(value);
+        }
+        else {
+            pending.reject((0, errors_1.fromFailure)(text));
+        }
+    };
+}
+function deliver(ch, key, text) {
+    const subscriber = ch.subscribers.get(key);
+    if (subscriber === undefined || text == null)
+        return;
+    try {
+        const result = subscriber(JSON.parse(text));
+        if (result instanceof Promise)
+            result.catch((err) => reportSubscriberError(err));
+    }
+    catch (err) {
+        reportSubscriberError(err);
+    }
+}
+/**
+ * What applications hold: commands, queries and subscriptions over one store.
+ *
+ * ```js
+ * const book = Casebook.inMemory();
+ * const worker = { id: 'iris', roles: ['intake_worker'], programs: ['housing'] };
+ * const opened = await book.openCase(worker, { program: 'housing', client: { name: 'Ada' } });
+ * await book.completeIntake(worker, opened.case_id, { eligible: true }, { expectedVersion: opened.version });
+ * ```
+ */
+class Casebook {
+    #native;
+    #ch = { pending: new Map(), subscribers: new Map(), native: null };
+    #nextRequest = 1;
+    #nextSubscription = 1;
+    #closed = false;
+    constructor(spec, options) {
+        let clock = null;
+        if (options.clock !== undefined) {
+            const handle = options.clock instanceof ManualClock ? clockHandles.get(options.clock) : undefined;
+            if (handle === undefined)
+                throw (0, errors_1.invalid)('clock', 'expected a ManualClock');
+            clock = handle;
+        }
+        const fullSpec = { ...spec, ids: options.ids ?? 'random' };
+        try {
+            this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, dispatcher(this.#ch));
+        }
+        catch (err) {
+            throw (0, errors_1.fromThrown)(err, 'options');
+        }
+        this.#ch.native = new WeakRef(this.#native);
+    }
+    /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
+    static inMemory(options = {}) {
+        return new Casebook({ store: 'memory' }, checkOptions(options));
+    }
+    /**
+     * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
+     * in WAL mode. `postgres://` URLs are refused with `validation` (field `url`) until
+     * the PostgreSQL store ships.
+     */
+    static async open(pathOrUrl, options = {}) {
+        if (typeof pathOrUrl !== 'string')
+            throw (0, errors_1.invalid)('path', 'expected a file path or a URL');
+        const opts = checkOptions(options);
+        const spec = { store: 'sqlite', path: pathOrUrl };
+        if (opts.synchronous !== undefined)
+            spec.synchronous = opts.synchronous;
+        const book = new Casebook(spec, opts);
+        await book.#call(nothing, (id) => book.#native.ready(id));
+        return book;
+    }
+    #call(decode, send) {
+        return new Promise((resolve, reject) => {
+            if (this.#closed) {
+                reject(new errors_1.CaseKitError('storage', 'the casebook is closed'));
+                return;
+            }
+            const id = this.#nextRequest;
+            this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
+            let answer;
+            try {
+                answer = send(id);
+            }
+            catch (err) {
+                reject((0, errors_1.fromThrown)(err));
+                return;
+            }
+            if (answer) {
+                // Answered at once (in-memory store): publish its events first, then settle.
+                this.#settleInline(answer, decode, resolve, reject);
+                return;
+            }
+            if (this.#ch.pending.size === 0)
+                this.#native.keepAlive(true);
+            this.#ch.pending.set(id, { resolve: resolve, reject, decode });
+        });
+    }
+    #settleInline(answer, decode, resolve, reject) {
+        const { subscriptions, events } = answer;
+        if (events.length > 0) {
+            // Subscribers run in a microtask queued before the caller's continuation.
+            queueMicrotask(() => {
+                for (let i = 0; i < events.length; i++)
+                    deliver(this.#ch, subscriptions[i], events[i]);
+            });
+        }
+        if (answer.tag !== 0) {
+            reject((0, errors_1.fromFailure)(answer.text));
+            return;
+        }
+        try {
+            resolve(decode(answer.text, answer.bytes));
+        }
+        catch (err) {
+            reject(new errors_1.CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+        }
+    }
+    // --- commands ---
+    /**
+     * Runs any command given as data (`{ type: 'add_note', text: '...' }`). `caseId` is
+     * ignored for `open_case` (pass `null`).
+     */
+    execute(actor, caseId, command, options = {}) {
+        return this.#call(parseJson, (id) => {
+            const expected = expectedVersion(options);
+            const target = caseId === null || caseId === undefined ? null : checkId('case_id', caseId);
+            return this.#native.execute(id, encodeObject('actor', actor), target, encodeObject('command', command), expected);
+        });
+    }
+    #command(type, actor, caseId, input, options) {
+        return this.#call(parseJson, (id) => {
+            const expected = expectedVersion(options ?? {});
+            const target = caseId === null ? null : checkId('case_id', caseId);
+            return this.#native.execute(id, encodeObject('actor', actor), target, commandJson(type, input), expected);
+        });
+    }
+    /** Opens a case for a client in a program (phase `intake`). */
+    openCase(actor, input) {
+        return this.#command('open_case', actor, null, input, undefined);
+    }
+    /** Finishes intake: the client is eligible (`intake` → `assessment`). */
+    completeIntake(actor, caseId, input, options) {
+        return this.#command('complete_intake', actor, caseId, input, options);
+    }
+    /** Records an assessment with an instrument (phase `assessment`). */
+    recordAssessment(actor, caseId, input, options) {
+        return this.#command('record_assessment', actor, caseId, input, options);
+    }
+    /** Finishes the assessment (`assessment` → `planning`). */
+    completeAssessment(actor, caseId, input, options) {
+        return this.#command('complete_assessment', actor, caseId, input, options);
+    }
+    /** Activates the service plan (`planning` → `active`; needs a goal). */
+    activatePlan(actor, caseId, input, options) {
+        return this.#command('activate_plan', actor, caseId, input, options);
+    }
+    /** Goes back to assessment from planning or active work. */
+    startReassessment(actor, caseId, input, options) {
+        return this.#command('start_reassessment', actor, caseId, input, options);
+    }
+    /** Closes the case (open tasks are cancelled by the close). */
+    close(actor, caseId, input, options) {
+        return this.#command('close', actor, caseId, input, options);
+    }
+    /** Reopens a closed case (it goes back to assessment). */
+    reopen(actor, caseId, input, options) {
+        return this.#command('reopen', actor, caseId, input, options);
+    }
+    /** Changes client details. */
+    updateClient(actor, caseId, input, options) {
+        return this.#command('update_client', actor, caseId, input, options);
+    }
+    /** Assigns a worker (supervisors and admins). */
+    assignWorker(actor, caseId, input, options) {
+        return this.#command('assign_worker', actor, caseId, input, options);
+    }
+    /** Removes a worker's assignment (supervisors and admins). */
+    unassignWorker(actor, caseId, input, options) {
+        return this.#command('unassign_worker', actor, caseId, input, options);
+    }
+    /** Adds a note (`confidential` notes are for assigned workers and supervisors). */
+    addNote(actor, caseId, input, options) {
+        return this.#command('add_note', actor, caseId, input, options);
+    }
+    /** Refers the client to another organisation. */
+    referOut(actor, caseId, input, options) {
+        return this.#command('refer_out', actor, caseId, input, options);
+    }
+    /** Records the answer to a referral. */
+    updateReferral(actor, caseId, input, options) {
+        return this.#command('update_referral', actor, caseId, input, options);
+    }
+    /** Transfers the case to another program and/or worker (supervisors and admins). */
+    transfer(actor, caseId, input, options) {
+        return this.#command('transfer', actor, caseId, input, options);
+    }
+    /** Adds a task. */
+    addTask(actor, caseId, input, options) {
+        return this.#command('add_task', actor, caseId, input, options);
+    }
+    /** Marks a task done. */
+    completeTask(actor, caseId, input, options) {
+        return this.#command('complete_task', actor, caseId, input, options);
+    }
+    /** Cancels a task. */
+    cancelTask(actor, caseId, input, options) {
+        return this.#command('cancel_task', actor, caseId, input, options);
+    }
+    /** Gives a task to someone else. */
+    reassignTask(actor, caseId, input, options) {
+        return this.#command('reassign_task', actor, caseId, input, options);
+    }
+    /** Changes or clears a task's due time. */
+    setTaskDue(actor, caseId, input, options) {
+        return this.#command('set_task_due', actor, caseId, input, options);
+    }
+    /** Changes the case's priority. */
+    setPriority(actor, caseId, input, options) {
+        return this.#command('set_priority', actor, caseId, input, options);
+    }
+    /** Adds a tag. */
+    addTag(actor, caseId, input, options) {
+        return this.#command('add_tag', actor, caseId, input, options);
+    }
+    /** Removes a tag. */
+    removeTag(actor, caseId, input, options) {
+        return this.#command('remove_tag', actor, caseId, input, options);
+    }
+    /** Puts the case on hold (deadlines pause). */
+    placeOnHold(actor, caseId, input, options) {
+        return this.#command('place_on_hold', actor, caseId, input, options);
+    }
+    /** Resumes a case on hold. */
+    resume(actor, caseId, input, options) {
+        return this.#command('resume', actor, caseId, input, options);
+    }
+    /** Sets program-defined custom fields (`null` removes one). */
+    setCustomFields(actor, caseId, input, options) {
+        return this.#command('set_custom_fields', actor, caseId, input, options);
+    }
+    /** Adds a goal to the plan. */
+    addGoal(actor, caseId, input, options) {
+        return this.#command('add_goal', actor, caseId, input, options);
+    }
+    /** Evaluates goals: sets their status. */
+    evaluateGoals(actor, caseId, input, options) {
+        return this.#command('evaluate_goals', actor, caseId, input, options);
+    }
+    /** Adds a service to the plan. */
+    addService(actor, caseId, input, options) {
+        return this.#command('add_service', actor, caseId, input, options);
+    }
+    /** Changes a service's status. */
+    setServiceStatus(actor, caseId, input, options) {
+        return this.#command('set_service_status', actor, caseId, input, options);
+    }
+    /** Records a delivery of a service. */
+    recordServiceDelivery(actor, caseId, input, options) {
+        return this.#command('record_service_delivery', actor, caseId, input, options);
+    }
+    /** Records a measurement of a goal's outcome. */
+    recordOutcome(actor, caseId, input, options) {
+        return this.#command('record_outcome', actor, caseId, input, options);
+    }
+    /**
+     * Runs many commands as one transaction: all are committed, or none (the first
+     * failure rejects and nothing is stored). The path for imports and bulk work.
+     */
+    executeBatch(actor, items) {
+        return this.#call(parseJson, (id) => {
+            if (!Array.isArray(items))
+                throw (0, errors_1.invalid)('items', 'expected an array of { case_id?, command, expected_version? }');
+            return this.#native.executeBatch(id, encodeObject('actor', actor), encode('items', items));
+        });
+    }
+    /**
+     * Attaches a document. With `content` (a Buffer, Uint8Array or string), stores the
+     * bytes in the blob store and records their SHA-256 and size; without it, records the
+     * metadata of bytes kept elsewhere (`{ name, media_type, sha256, size_bytes }`, the
+     * `attach_document` command as is).
+     */
+    attachDocument(actor, caseId, input, options) {
+        if (input === null || typeof input !== 'object' || !('content' in input)) {
+            return this.#command('attach_document', actor, caseId, input, options);
+        }
+        return this.#call(parseJson, (id) => {
+            const { content, name, media_type, category } = input;
+            let bytes;
+            if (Buffer.isBuffer(content))
+                bytes = content;
+            else if (content instanceof Uint8Array)
+                bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+            else if (typeof content === 'string')
+                bytes = Buffer.from(content, 'utf8');
+            else
+                throw (0, errors_1.invalid)('content', 'expected a Buffer, Uint8Array or string');
+            const meta = encode('input', { name, media_type, category });
+            return this.#native.attachDocument(id, encodeObject('actor', actor), checkId('case_id', caseId), meta, bytes);
+        });
+    }
+    /** A document's bytes, verified against their hash. */
+    documentContent(actor, caseId, documentId) {
+        return this.#call(bytesOf, (id) => {
+            return this.#native.documentContent(id, encodeObject('actor', actor), checkId('case_id', caseId), checkId('document_id', documentId));
+        });
+    }
+    // --- queries ---
+    /** A case as `actor` may see it (confidential notes only for those who may read them). */
+    get(actor, caseId) {
+        return this.#call(parseJson, (id) => this.#native.get(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+    }
+    /** Cases `actor` may see, filtered and paged: pass `next_cursor` as `after` for the next page. */
+    list(actor, query = {}) {
+        return this.#call(parseJson, (id) => this.#native.list(id, encodeObject('actor', actor), encodeObject('query', query)));
+    }
+    /** A case's events as `actor` may see them (withheld note text is marked `redacted`). */
+    history(actor, caseId) {
+        return this.#call(parseJson, (id) => this.#native.history(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+    }
+    /** Recomputes a case's hash chain and reports the first broken link. */
+    verify(actor, caseId) {
+        return this.#call(parseJson, (id) => this.#native.verify(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+    }
+    /** The global event log after position `after`, at most `limit` events (for projections, exports, sync). */
+    readLog(after = 0, limit = 1000) {
+        return this.#call(parseJson, (id) => {
+            if (typeof after !== 'number')
+                throw (0, errors_1.invalid)('after', 'expected a number');
+            if (typeof limit !== 'number')
+                throw (0, errors_1.invalid)('limit', 'expected a number');
+            return this.#native.readLog(id, after, limit);
+        });
+    }
+    // --- configuration and lifecycle ---
+    /** Registers (or replaces) a program's rules. Applies to every call made after it. */
+    registerProgram(program) {
+        return this.#call(nothing, (id) => this.#native.registerProgram(id, encodeObject('program', program)));
+    }
+    /**
+     * Calls `subscriber` on the JavaScript thread with every event committed through this
+     * casebook, in order, before the committing call's promise settles. A subscriber that
+     * throws is reported as a process warning (`CASEKIT_SUBSCRIBER_ERROR`) and changes
+     * nothing. Returns the id for `unsubscribe`.
+     */
+    subscribe(subscriber) {
+        if (typeof subscriber !== 'function')
+            throw (0, errors_1.invalid)('subscriber', 'expected a function');
+        if (this.#closed)
+            throw new errors_1.CaseKitError('storage', 'the casebook is closed');
+        const key = this.#nextSubscription++;
+        this.#ch.subscribers.set(key, subscriber);
+        try {
+            this.#native.subscribe(key);
+        }
+        catch (err) {
+            this.#ch.subscribers.delete(key);
+            throw (0, errors_1.fromThrown)(err);
+        }
+        return key;
+    }
+    /** Stops a subscription. Returns whether it existed. */
+    unsubscribe(subscription) {
+        const existed = this.#ch.subscribers.delete(subscription);
+        if (typeof subscription !== 'number')
+            return false;
+        try {
+            return this.#native.unsubscribe(subscription) || existed;
+        }
+        catch {
+            return existed;
+        }
+    }
+    /**
+     * Finishes the calls already made, then closes the store (for SQLite: the file is
+     * checkpointed and released). Later calls reject with `storage`. (`close` is the
+     * command that closes a case.)
+     */
+    async shutdown() {
+        if (this.#closed)
+            return;
+        const done = this.#call(nothing, (id) => (this.#native.close(id), null));
+        this.#closed = true;
+        await done;
+    }
+}
+exports.Casebook = Casebook;
+function checkOptions(options) {
+    if (options === null || typeof options !== 'object')
+        throw (0, errors_1.invalid)('options', 'expected an object');
+    return options;
+}
+function expectedVersion(options) {
+    if (options === null || typeof options !== 'object')
+        throw (0, errors_1.invalid)('options', 'expected { expectedVersion? }');
+    const v = options.expectedVersion;
+    if (v === undefined || v === null)
+        return null;
+    if (typeof v !== 'number')
+        throw (0, errors_1.invalid)('expected_version', 'expected a number');
+    return v;
+}
+function reportSubscriberError(err) {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.emitWarning(`a casekit subscriber threw; the commit stands: ${detail}`, {
+        code: 'CASEKIT_SUBSCRIBER_ERROR',
+    });
+}
+// Every command has its camelCase method: checked at load, so a command added to core
+// without a method here fails loudly instead of silently missing.
+for (const type of exports.COMMAND_TYPES) {
+    const method = camel(type);
+    if (typeof Casebook.prototype[method] !== 'function') {
+        throw new Error(`casekit: the native addon knows command ${type} but this layer has no ${method}()`);
+    }
+}
+/** The camelCase method name of a command type (`complete_intake` → `completeIntake`). */
+function methodName(type) {
+    return camel(type);
+}

@@ -1,0 +1,595 @@
+//! `NativeCasebook`: one casebook, its store, and the worker thread that runs every
+//! storage call off the JavaScript thread.
+//!
+//! Each casebook owns one worker thread and a FIFO queue: calls run in the order they
+//! were made, so many in-flight promises on one casebook never race each other into
+//! conflicts, and the libuv thread pool (file system, DNS, crypto) is never blocked by
+//! casekit. Results and subscription events travel back on one threadsafe function, in
+//! order: a subscriber sees a command's events before the command's promise settles.
+
+use crate::clock::{throw, NativeManualClock};
+use crate::convert;
+use crate::error::Failure;
+use casekit::{BatchCommand, CaseQuery, Casebook, Clock, DocumentId, DocumentUpload, IdGen, Program, Store};
+use napi::bindgen_prelude::{Buffer, FnArgs, Function, Status};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::Env;
+use napi_derive::napi;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+type Book = Casebook<Box<dyn Store>>;
+
+thread_local! {
+    /// While a call runs inline on the JavaScript thread, the events it publishes are
+    /// collected here and handed back with its answer (in order, before it settles).
+    static CAPTURE: RefCell<Option<Vec<(u32, String)>>> = const { RefCell::new(None) };
+}
+
+/// The answer of a call that ran on the JavaScript thread: `tag` 0 = success (`text`
+/// JSON or `bytes`), 1 = failure (`text` is the structured error); `events[i]` is for
+/// subscription `subscriptions[i]`.
+#[napi(object)]
+pub struct InlineAnswer {
+    pub tag: u32,
+    pub text: Option<String>,
+    pub bytes: Option<Buffer>,
+    pub subscriptions: Vec<u32>,
+    pub events: Vec<String>,
+}
+
+/// What a call produced.
+enum Reply {
+    Json(String),
+    Bytes(Vec<u8>),
+    Done,
+}
+
+/// What travels back to the JavaScript thread.
+enum Message {
+    Reply { id: u32, outcome: Result<Reply, Failure> },
+    Event { subscription: u32, json: String },
+}
+
+/// Arguments of the JavaScript dispatcher: `(tag, id, text, bytes)`. `tag` 0 = success,
+/// 1 = failure (text is the structured error), 2 = event for subscription `id`.
+type DispatchArgs = FnArgs<(u32, u32, Option<String>, Option<Buffer>)>;
+type Dispatch = ThreadsafeFunction<Message, (), DispatchArgs, Status, false, true>;
+
+/// One call for the worker.
+enum Op {
+    Open(StoreSpec),
+    Ready,
+    Execute { actor: String, case_id: Option<String>, command: String, expected: Option<u64> },
+    Batch { actor: String, items: String },
+    Get { actor: String, case_id: String },
+    List { actor: String, query: String },
+    History { actor: String, case_id: String },
+    Verify { actor: String, case_id: String },
+    ReadLog { after: u64, limit: u64 },
+    RegisterProgram { program: String },
+    Attach { actor: String, case_id: String, meta: String, content: Vec<u8> },
+    DocumentContent { actor: String, case_id: String, document_id: String },
+    Close,
+}
+
+struct Job {
+    id: u32,
+    op: Op,
+}
+
+/// Where the casebook keeps its data.
+enum StoreSpec {
+    Memory,
+    Sqlite { path: String, synchronous: Synchronous },
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum StoreKind {
+    Memory,
+    Sqlite,
+}
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Synchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+/// How the casebook is built (JSON from the JavaScript layer): the store, and where ids
+/// come from.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    store: StoreKind,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    synchronous: Synchronous,
+    #[serde(default)]
+    ids: Ids,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Ids {
+    #[default]
+    Random,
+    Sequential,
+}
+
+/// The document metadata given with `attach_document`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadMeta {
+    name: String,
+    media_type: String,
+    #[serde(default)]
+    category: Option<String>,
+}
+
+/// What the worker and the JavaScript thread share.
+struct Shared {
+    /// Calls queued for (or running on) the worker and not answered yet.
+    queued: Arc<AtomicUsize>,
+    /// `None` until a file store is open, and again after `close`.
+    book: RwLock<Option<Arc<Book>>>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
+    dispatch: Arc<Dispatch>,
+}
+
+impl Shared {
+    fn book(&self) -> Result<Arc<Book>, Failure> {
+        self.book
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Failure::storage("the casebook is closed (or its store did not open)"))
+    }
+}
+
+/// The native half of `Casebook`. Methods that touch storage take a request id and
+/// answer through the dispatcher given to the constructor; the JavaScript layer turns
+/// that into promises.
+#[napi]
+pub struct NativeCasebook {
+    shared: Arc<Shared>,
+    jobs: Option<Sender<Job>>,
+    subscriptions: HashMap<u32, casekit::SubscriptionId>,
+    /// Run quick calls on the calling thread (the in-memory store, which does no I/O).
+    inline: bool,
+}
+
+#[napi]
+impl NativeCasebook {
+    /// A casebook for `spec` (JSON: `{"store": "memory" | "sqlite", "path"?, "synchronous"?,
+    /// "ids"?}`). A memory store is ready at once; a SQLite store opens on the worker
+    /// thread: call `open` and wait for its answer before anything else.
+    // The dispatcher's type is spelled out (not an alias) so that the generated
+    // TypeScript shows its parameters.
+    #[allow(clippy::type_complexity)]
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        spec: String,
+        clock: Option<&NativeManualClock>,
+        dispatch: Function<FnArgs<(u32, u32, Option<String>, Option<Buffer>)>, ()>,
+    ) -> napi::Result<Self, String> {
+        let spec: Spec = convert::parse("options", &spec).map_err(throw)?;
+        let store = match (spec.store, spec.path) {
+            (StoreKind::Memory, _) => StoreSpec::Memory,
+            (StoreKind::Sqlite, Some(path)) => {
+                check_location(&path).map_err(throw)?;
+                StoreSpec::Sqlite { path, synchronous: spec.synchronous }
+            }
+            (StoreKind::Sqlite, None) => {
+                return Err(throw(Failure::validation("path", "a SQLite store needs a file path")))
+            }
+        };
+        let clock: Arc<dyn Clock> = match clock {
+            Some(c) => c.inner.clone(),
+            None => Arc::new(casekit::SystemClock),
+        };
+        let ids: Arc<dyn IdGen> = match spec.ids {
+            Ids::Random => Arc::new(casekit::RandomIds),
+            Ids::Sequential => Arc::new(casekit::SequentialIds::new()),
+        };
+        // Worker calls not answered on the JavaScript thread yet: decremented when the
+        // answer is handed to the dispatcher, so a call run inline never overtakes one.
+        let queued = Arc::new(AtomicUsize::new(0));
+        let answered = queued.clone();
+        let dispatch = dispatch
+            .build_threadsafe_function::<Message>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build_callback(move |ctx| {
+                if let Message::Reply { .. } = ctx.value {
+                    answered.fetch_sub(1, Ordering::AcqRel);
+                }
+                Ok(FnArgs::from(match ctx.value {
+                    Message::Reply { id, outcome: Ok(Reply::Json(json)) } => (0, id, Some(json), None),
+                    Message::Reply { id, outcome: Ok(Reply::Bytes(bytes)) } => (0, id, None, Some(bytes.into())),
+                    Message::Reply { id, outcome: Ok(Reply::Done) } => (0, id, None, None),
+                    Message::Reply { id, outcome: Err(f) } => (1, id, Some(f.to_json()), None),
+                    Message::Event { subscription, json } => (2, subscription, Some(json), None),
+                }))
+            })
+            .map_err(|e| throw(Failure::storage(format!("cannot create the dispatcher: {e}"))))?;
+        let inline = matches!(store, StoreSpec::Memory);
+        let book = match &store {
+            StoreSpec::Memory => {
+                let store: Box<dyn Store> = Box::new(casekit::MemoryStore::new());
+                Some(Arc::new(Casebook::with_clock(store, clock.clone(), ids.clone())))
+            }
+            StoreSpec::Sqlite { .. } => None,
+        };
+        let shared = Arc::new(Shared { queued, book: RwLock::new(book), clock, ids, dispatch: Arc::new(dispatch) });
+        let (tx, rx) = mpsc::channel::<Job>();
+        let worker = shared.clone();
+        std::thread::Builder::new()
+            .name("casekit-node".into())
+            .spawn(move || work(&worker, &rx))
+            .map_err(|e| throw(Failure::storage(format!("cannot start the casekit worker thread: {e}"))))?;
+        if let StoreSpec::Sqlite { .. } = store {
+            // Queued first, so every later call waits for the store.
+            shared.queued.fetch_add(1, Ordering::AcqRel);
+            let _ = tx.send(Job { id: 0, op: Op::Open(store) });
+        }
+        Ok(Self { shared, jobs: Some(tx), subscriptions: HashMap::new(), inline })
+    }
+
+    /// Keeps the process alive while calls are in flight (`true`), or lets it exit
+    /// (`false`). The JavaScript layer refs on the first pending call and unrefs on the
+    /// last answer.
+    #[napi(catch_unwind)]
+    pub fn keep_alive(&self, env: Env, on: bool) {
+        let raw = self.shared.dispatch.handle.get_raw();
+        if raw.is_null() || self.shared.dispatch.aborted() {
+            return;
+        }
+        // SAFETY: called on the JavaScript thread with its env; `raw` is the live
+        // threadsafe function owned by `dispatch` (checked not aborted above).
+        unsafe {
+            if on {
+                napi::sys::napi_ref_threadsafe_function(env.raw(), raw);
+            } else {
+                napi::sys::napi_unref_threadsafe_function(env.raw(), raw);
+            }
+        }
+    }
+
+    /// Waits for the store to open (answers after the `open` queued by the constructor).
+    #[napi(catch_unwind)]
+    pub fn ready(&self, id: u32) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::Ready)
+    }
+
+    /// Runs a command (`command` JSON, `{"type": ...}`); `case_id` is ignored for
+    /// `open_case`. Answers with the `Committed` JSON.
+    #[napi(catch_unwind)]
+    pub fn execute(
+        &self,
+        id: u32,
+        actor: String,
+        case_id: Option<String>,
+        command: String,
+        expected_version: Option<f64>,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
+        let expected = expected_version.map(|v| convert::count("expected_version", v)).transpose().map_err(throw)?;
+        self.submit(id, Op::Execute { actor, case_id, command, expected })
+    }
+
+    /// Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
+    /// expected_version?}]`). Answers with a JSON array of `Committed`.
+    #[napi(catch_unwind)]
+    pub fn execute_batch(&self, id: u32, actor: String, items: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::Batch { actor, items })
+    }
+
+    /// A case as the actor may see it.
+    #[napi(catch_unwind)]
+    pub fn get(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::Get { actor, case_id })
+    }
+
+    /// A page of case summaries (`query` JSON: a `CaseQuery`).
+    #[napi(catch_unwind)]
+    pub fn list(&self, id: u32, actor: String, query: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::List { actor, query })
+    }
+
+    /// A case's events as the actor may see them.
+    #[napi(catch_unwind)]
+    pub fn history(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::History { actor, case_id })
+    }
+
+    /// Checks a case's hash chain.
+    #[napi(catch_unwind)]
+    pub fn verify(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::Verify { actor, case_id })
+    }
+
+    /// The global event log after a position.
+    #[napi(catch_unwind)]
+    pub fn read_log(&self, id: u32, after: f64, limit: f64) -> napi::Result<Option<InlineAnswer>, String> {
+        let after = convert::count("after", after).map_err(throw)?;
+        let limit = convert::count("limit", limit).map_err(throw)?;
+        self.submit(id, Op::ReadLog { after, limit })
+    }
+
+    /// Registers (or replaces) a program (`program` JSON).
+    #[napi(catch_unwind)]
+    pub fn register_program(&self, id: u32, program: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::RegisterProgram { program })
+    }
+
+    /// Stores a document's bytes and attaches its metadata (`meta` JSON: `{name,
+    /// media_type, category?}`).
+    #[napi(catch_unwind)]
+    pub fn attach_document(
+        &self,
+        id: u32,
+        actor: String,
+        case_id: String,
+        meta: String,
+        content: &[u8],
+    ) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::Attach { actor, case_id, meta, content: content.to_vec() })
+    }
+
+    /// A document's bytes, verified against their hash.
+    #[napi(catch_unwind)]
+    pub fn document_content(
+        &self,
+        id: u32,
+        actor: String,
+        case_id: String,
+        document_id: String,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(id, Op::DocumentContent { actor, case_id, document_id })
+    }
+
+    /// Closes the casebook after the calls already made; later calls fail.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self, id: u32) -> napi::Result<(), String> {
+        let result = self.submit(id, Op::Close);
+        self.jobs = None;
+        result.map(|_| ())
+    }
+
+    /// Delivers every event committed through this casebook, in order, to the
+    /// dispatcher as subscription `key` (the JavaScript layer picks the key).
+    #[napi(catch_unwind)]
+    pub fn subscribe(&mut self, key: u32) -> napi::Result<(), String> {
+        let book = self.shared.book().map_err(throw)?;
+        let dispatch = self.shared.dispatch.clone();
+        let id = book.subscribe(move |event| {
+            let Ok(json) = serde_json::to_string(event) else { return };
+            let queued = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+                Some(captured) => {
+                    captured.push((key, json));
+                    None
+                }
+                None => Some(json),
+            });
+            if let Some(json) = queued {
+                dispatch.call(Message::Event { subscription: key, json }, ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+        if let Some(old) = self.subscriptions.insert(key, id) {
+            book.unsubscribe(old);
+        }
+        Ok(())
+    }
+
+    /// Stops subscription `key`. Returns whether it existed.
+    #[napi(catch_unwind)]
+    pub fn unsubscribe(&mut self, key: u32) -> bool {
+        match (self.subscriptions.remove(&key), self.shared.book()) {
+            (Some(id), Ok(book)) => book.unsubscribe(id),
+            (Some(_), Err(_)) => true,
+            (None, _) => false,
+        }
+    }
+}
+
+impl NativeCasebook {
+    fn submit(&self, id: u32, op: Op) -> napi::Result<Option<InlineAnswer>, String> {
+        let Some(jobs) = self.jobs.as_ref() else {
+            return Err(throw(Failure::storage("the casebook is closed")));
+        };
+        // The in-memory store does no I/O: a call costs microseconds, less than a thread
+        // hop, so it runs here and answers at once when nothing is queued before it
+        // (keeping call order). Batches can be long and always run on the worker.
+        let quick = !matches!(op, Op::Batch { .. } | Op::Close | Op::Open(_) | Op::Ready);
+        if self.inline && quick && self.shared.queued.load(Ordering::Acquire) == 0 {
+            return Ok(Some(run_inline(&self.shared, op)));
+        }
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
+        jobs.send(Job { id, op }).map(|()| None).map_err(|_| {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            throw(Failure::storage("the casebook is closed"))
+        })
+    }
+}
+
+/// Runs a call on the JavaScript thread, collecting the events it publishes.
+fn run_inline(shared: &Shared, op: Op) -> InlineAnswer {
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let outcome =
+        catch_unwind(AssertUnwindSafe(|| run(shared, op))).unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
+    let captured = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
+    let (subscriptions, events) = captured.into_iter().unzip();
+    let (tag, text, bytes) = match outcome {
+        Ok(Reply::Json(json)) => (0, Some(json), None),
+        Ok(Reply::Bytes(b)) => (0, None, Some(b.into())),
+        Ok(Reply::Done) => (0, None, None),
+        Err(f) => (1, Some(f.to_json()), None),
+    };
+    InlineAnswer { tag, text, bytes, subscriptions, events }
+}
+
+impl Drop for NativeCasebook {
+    fn drop(&mut self) {
+        // Garbage-collected without `close`: let the worker finish what is queued and stop.
+        if let Some(jobs) = self.jobs.take() {
+            self.shared.queued.fetch_add(1, Ordering::AcqRel);
+            let _ = jobs.send(Job { id: 0, op: Op::Close });
+        }
+    }
+}
+
+/// How long the worker keeps polling for the next call before it sleeps: a caller that
+/// awaits each call sends the next one a few microseconds after the answer, and catching
+/// it awake saves a thread wake-up per call.
+fn spin_window() -> Duration {
+    let micros = std::env::var("CASEKIT_NODE_SPIN_US").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_micros(micros.min(10_000))
+}
+
+fn next_job(rx: &Receiver<Job>, spin: Duration) -> Option<Job> {
+    if !spin.is_zero() {
+        let start = Instant::now();
+        loop {
+            match rx.try_recv() {
+                Ok(job) => return Some(job),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) if start.elapsed() < spin => std::hint::spin_loop(),
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+    }
+    rx.recv().ok()
+}
+
+fn work(shared: &Shared, rx: &Receiver<Job>) {
+    let spin = spin_window();
+    while let Some(Job { id, op }) = next_job(rx, spin) {
+        let closing = matches!(op, Op::Close);
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| run(shared, op))).unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
+        if id != 0 {
+            shared.dispatch.call(Message::Reply { id, outcome }, ThreadsafeFunctionCallMode::NonBlocking);
+        } else {
+            // Internal calls (open, close on drop) have no answer to wait for.
+            shared.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        if closing {
+            break;
+        }
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Reply, Failure> {
+    serde_json::to_string(value)
+        .map(Reply::Json)
+        .map_err(|e| Failure::storage(format!("cannot encode the answer: {e}")))
+}
+
+fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
+    match op {
+        Op::Open(spec) => {
+            let store = open_store(spec)?;
+            let book = Arc::new(Casebook::with_clock(store, shared.clock.clone(), shared.ids.clone()));
+            *shared.book.write().unwrap_or_else(|p| p.into_inner()) = Some(book);
+            Ok(Reply::Done)
+        }
+        Op::Close => {
+            let book = shared.book.write().unwrap_or_else(|p| p.into_inner()).take();
+            drop(book);
+            Ok(Reply::Done)
+        }
+        Op::Execute { actor, case_id, command, expected } => {
+            let book = shared.book()?;
+            let actor = convert::actor(&actor)?;
+            let command = convert::command(&command)?;
+            let case_id = case_id.as_deref().map(convert::case_id).transpose()?;
+            json(&book.execute_command(&actor, case_id, command, expected)?)
+        }
+        Op::Batch { actor, items } => {
+            let book = shared.book()?;
+            let actor = convert::actor(&actor)?;
+            let items: Vec<BatchCommand> = convert::parse("items", &items)?;
+            json(&book.execute_batch(&actor, &items)?)
+        }
+        Op::Ready => shared.book().map(|_| Reply::Done),
+        Op::Get { actor, case_id } => {
+            let book = shared.book()?;
+            json(&book.get(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+        }
+        Op::List { actor, query } => {
+            let book = shared.book()?;
+            let actor = convert::actor(&actor)?;
+            let query: CaseQuery = convert::parse("", &query)?;
+            json(&book.list(&actor, &query)?)
+        }
+        Op::History { actor, case_id } => {
+            let book = shared.book()?;
+            json(&book.history(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+        }
+        Op::Verify { actor, case_id } => {
+            let book = shared.book()?;
+            json(&book.verify(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+        }
+        Op::ReadLog { after, limit } => {
+            let book = shared.book()?;
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            json(&book.read_log(after, limit)?)
+        }
+        Op::RegisterProgram { program } => {
+            let book = shared.book()?;
+            let program: Program = convert::parse("", &program)?;
+            book.register_program(program)?;
+            Ok(Reply::Done)
+        }
+        Op::Attach { actor, case_id, meta, content } => {
+            let book = shared.book()?;
+            let actor = convert::actor(&actor)?;
+            let case_id = convert::case_id(&case_id)?;
+            let meta: UploadMeta = convert::parse("", &meta)?;
+            let upload =
+                DocumentUpload { name: meta.name, media_type: meta.media_type, category: meta.category, content };
+            json(&book.attach_document(&actor, case_id, upload)?)
+        }
+        Op::DocumentContent { actor, case_id, document_id } => {
+            let book = shared.book()?;
+            let actor = convert::actor(&actor)?;
+            let case_id = convert::case_id(&case_id)?;
+            let document_id = DocumentId(convert::uuid("document_id", &document_id)?);
+            Ok(Reply::Bytes(book.document_content(&actor, case_id, document_id)?))
+        }
+    }
+}
+
+/// A file path opens the SQLite store; URLs name server stores, none of which this
+/// build has yet.
+fn check_location(path: &str) -> Result<(), Failure> {
+    let lower = path.to_ascii_lowercase();
+    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        return Err(Failure::validation("url", "the PostgreSQL store is not available in this build yet"));
+    }
+    if lower.contains("://") {
+        return Err(Failure::validation("url", "give a file path (SQLite) or a postgres:// URL"));
+    }
+    if path.is_empty() || path.contains('\0') {
+        return Err(Failure::validation("path", "expected a file path"));
+    }
+    Ok(())
+}
+
+fn open_store(spec: StoreSpec) -> Result<Box<dyn Store>, Failure> {
+    match spec {
+        StoreSpec::Memory => Ok(Box::new(casekit::MemoryStore::new())),
+        StoreSpec::Sqlite { path, synchronous } => crate::sqlite::open(&path, synchronous == Synchronous::Full),
+    }
+}

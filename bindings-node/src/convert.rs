@@ -1,0 +1,160 @@
+//! Conversions from what JavaScript hands over (JSON text, numbers, strings) into core
+//! types. Valid input takes the fast path (one `serde_json` parse); only a refusal pays
+//! for a second, path-tracking parse that names the offending field.
+
+use crate::error::{decode_failure, Failure};
+use casekit::command::{self, Command, CommandKind};
+use casekit::{Actor, CaseId, Timestamp};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The largest integer a JavaScript number holds exactly (2^53 - 1).
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Parses `json` as a `T`; `what` prefixes the field path of a refusal (`""`: none).
+pub fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> {
+    serde_json::from_str::<T>(json).map_err(|first| {
+        let mut de = serde_json::Deserializer::from_str(json);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => decode_failure(what, Some(e.path().to_string()), e.inner()),
+            Ok(_) => decode_failure(what, None, &first),
+        }
+    })
+}
+
+/// The acting user (`{id, roles, programs}`).
+pub fn actor(json: &str) -> Result<Actor, Failure> {
+    parse("actor", json)
+}
+
+/// A command (`{"type": "add_note", ...}`).
+pub fn command(json: &str) -> Result<Command, Failure> {
+    serde_json::from_str::<Command>(json).map_err(|first| explain_command(json, &first))
+}
+
+/// A case id (or any record id) given as a UUID string.
+pub fn uuid(field: &str, text: &str) -> Result<Uuid, Failure> {
+    Uuid::parse_str(text)
+        .map_err(|_| Failure::validation(field, "expected a UUID such as 0190f1c2-7d3e-7a4b-8c5d-6e7f8091a2b3"))
+}
+
+/// A case id.
+pub fn case_id(text: &str) -> Result<CaseId, Failure> {
+    uuid("case_id", text).map(CaseId)
+}
+
+/// A non-negative whole number that JavaScript can hold exactly.
+pub fn count(field: &str, n: f64) -> Result<u64, Failure> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_SAFE_INTEGER {
+        // Exact: checked above to be a whole number within 2^53.
+        Ok(n as u64)
+    } else {
+        Err(Failure::validation(field, "expected a whole number between 0 and 2^53 - 1"))
+    }
+}
+
+/// An RFC 3339 time (`2026-01-05T09:00:00Z`), as JavaScript's `Date#toISOString` gives.
+pub fn timestamp(field: &str, text: &str) -> Result<Timestamp, Failure> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| Failure::validation(field, "expected an ISO-8601 time such as 2026-01-05T09:00:00Z"))
+}
+
+/// Why a command did not decode, naming the field: the tag picks the command's struct,
+/// which is then decoded alone with path tracking (serde loses the path inside an
+/// internally tagged enum). The match is exhaustive, so a new command in core does not
+/// compile here until it is listed.
+fn explain_command(json: &str, first: &serde_json::Error) -> Failure {
+    let value: Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => return decode_failure("", None, &e),
+    };
+    let Value::Object(mut fields) = value else {
+        return Failure::validation("command", "expected an object such as {\"type\": \"add_note\", ...}");
+    };
+    let kind = match fields.remove("type") {
+        Some(Value::String(t)) => match CommandKind::parse(&t) {
+            Some(kind) => kind,
+            None => return Failure::validation("type", "not a command this casekit knows"),
+        },
+        Some(_) => return Failure::validation("type", "expected the command's name as a string"),
+        None => return Failure::validation("type", "missing: every command names its type"),
+    };
+    let rest = Value::Object(fields);
+    macro_rules! explain {
+        ($($variant:ident),* $(,)?) => {
+            match kind {
+                $(CommandKind::$variant => path_failure::<command::$variant>(rest),)*
+            }
+        };
+    }
+    let found = explain!(
+        OpenCase,
+        CompleteIntake,
+        RecordAssessment,
+        CompleteAssessment,
+        ActivatePlan,
+        StartReassessment,
+        Close,
+        Reopen,
+        UpdateClient,
+        AssignWorker,
+        UnassignWorker,
+        AddNote,
+        AttachDocument,
+        ReferOut,
+        UpdateReferral,
+        Transfer,
+        AddTask,
+        CompleteTask,
+        CancelTask,
+        ReassignTask,
+        SetTaskDue,
+        SetPriority,
+        AddTag,
+        RemoveTag,
+        PlaceOnHold,
+        Resume,
+        SetCustomFields,
+        AddGoal,
+        EvaluateGoals,
+        AddService,
+        SetServiceStatus,
+        RecordServiceDelivery,
+        RecordOutcome,
+    );
+    found.unwrap_or_else(|| decode_failure("", None, first))
+}
+
+fn path_failure<T: DeserializeOwned>(value: Value) -> Option<Failure> {
+    serde_path_to_error::deserialize::<_, T>(value)
+        .err()
+        .map(|e| decode_failure("", Some(e.path().to_string()), e.inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_field_inside_a_command() {
+        let err = command(r#"{"type":"open_case","program":"p","client":{"name":"A","household_size":"x"}}"#)
+            .err()
+            .map(|f| f.field);
+        assert_eq!(err, Some(Some("client.household_size".to_owned())));
+        let err = command(r#"{"type":"complete_intake"}"#).err().map(|f| f.field);
+        assert_eq!(err, Some(Some("eligible".to_owned())));
+        let err = command(r#"{"type":"nope"}"#).err().map(|f| f.field);
+        assert_eq!(err, Some(Some("type".to_owned())));
+    }
+
+    #[test]
+    fn counts_are_exact() {
+        assert!(count("n", f64::NAN).is_err());
+        assert!(count("n", -1.0).is_err());
+        assert!(count("n", 1.5).is_err());
+        assert!(count("n", 1e300).is_err());
+        assert_eq!(count("n", 7.0).ok(), Some(7));
+    }
+}

@@ -1,0 +1,113 @@
+// Storage work runs off the JavaScript thread: the event loop keeps turning during a long
+// batch, and many in-flight promises on one casebook all settle, in call order.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Casebook } from '../index.mjs';
+import { admin, freshBook, intake, manager, openCase } from './support/fixtures.mjs';
+
+function caseId(n) {
+  return `00000000-0000-7000-8000-${(0xa00000000000 + n).toString(16).padStart(12, '0')}`;
+}
+
+/** A CM-22-like batch for `cases` cases with caller-chosen case ids. */
+function batch(cases, offset = 0) {
+  const items = [];
+  for (let c = 0; c < cases; c++) {
+    const id = caseId(offset + c);
+    items.push({ command: { type: 'open_case', case_id: id, program: 'housing', client: { name: `Client ${c}` }, assign_to: 'maya' } });
+    items.push({ case_id: id, command: { type: 'complete_intake', eligible: true, immediate_needs: [{ category: 'food' }] } });
+    items.push({ case_id: id, command: { type: 'record_assessment', instrument: { id: 'phq-9', version: '1' }, responses: { q1: 1, q2: 2, q3: 0 }, scores: { total: 3 } } });
+    items.push({ case_id: id, command: { type: 'complete_assessment' } });
+    for (let n = 0; n < 8; n++) items.push({ case_id: id, command: { type: 'add_note', text: `Note ${n} for case ${c}: a contact with the client about housing and income.` } });
+  }
+  return items;
+}
+
+test('the event loop keeps turning while a long executeBatch runs', async () => {
+  const { book } = freshBook();
+  let ticks = 0;
+  let cases = 500;
+  let elapsed = 0;
+  let offset = 0;
+  // Grow the batch until it takes long enough for the timer to matter.
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const items = batch(cases, offset);
+    offset += cases;
+    ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const pending = book.executeBatch(manager, items);
+    let settled = false;
+    pending.finally(() => (settled = true)).catch(() => {});
+    // The call itself returned at once: the batch runs elsewhere.
+    assert.equal(settled, false);
+    const results = await pending;
+    elapsed = performance.now() - t0;
+    clearInterval(timer);
+    assert.equal(results.length, items.length);
+    if (elapsed >= 150) break;
+    cases *= 2;
+  }
+  assert.ok(elapsed >= 150, `the batch took ${elapsed.toFixed(0)} ms; too short to judge`);
+  // A blocked loop would see 0 or 1 tick; a free one sees about one per ms (timers are coarse on a busy machine).
+  assert.ok(ticks >= Math.min(20, elapsed / 20), `only ${ticks} timer ticks during a ${elapsed.toFixed(0)} ms batch`);
+  await book.shutdown();
+});
+
+test('a failing batch stores nothing', async () => {
+  const { book } = freshBook();
+  const items = batch(3);
+  items.push({ case_id: caseId(1), command: { type: 'activate_plan' } });
+  await assert.rejects(book.executeBatch(manager, items), { code: 'invalid_transition' });
+  assert.deepEqual((await book.list(admin, {})).items, []);
+  assert.deepEqual(await book.readLog(0, 10), []);
+  const ok = await book.executeBatch(manager, batch(2));
+  assert.equal(ok.length, 24);
+  assert.equal((await book.list(admin, {})).items.length, 2);
+  await book.shutdown();
+});
+
+test('many in-flight promises on one casebook all settle, in call order', async () => {
+  const { book } = freshBook();
+  const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => openCase(book, `Client ${i}`)));
+  assert.equal(new Set(ids).size, 40);
+  const order = [];
+  const calls = [];
+  for (let round = 0; round < 25; round++) {
+    for (const [i, id] of ids.entries()) {
+      const n = calls.length;
+      let p;
+      if ((round + i) % 7 === 0) p = book.get(manager, id);
+      else if ((round + i) % 11 === 0) p = book.addNote(manager, id, { text: 'stale' }, { expectedVersion: 1 });
+      else if ((round + i) % 13 === 0) p = book.activatePlan(manager, id);
+      else p = book.addNote(manager, id, { text: `round ${round}` });
+      calls.push(p.then((v) => (order.push(n), { ok: true, v }), (e) => (order.push(n), { ok: false, e })));
+    }
+  }
+  const results = await Promise.all(calls);
+  assert.equal(results.length, 1000);
+  assert.deepEqual(order, [...order].sort((a, b) => a - b), 'promises settle in the order the calls were made');
+  const failures = results.filter((r) => !r.ok);
+  for (const f of failures) assert.ok(['conflict', 'invalid_transition'].includes(f.e.code), f.e.code);
+  const notes = results.filter((r) => r.ok && r.v.events);
+  for (const id of ids) {
+    const view = await book.get(manager, id);
+    const mine = notes.filter((r) => r.v.case_id === id);
+    assert.equal(view.version, 1 + mine.length, 'every successful command and nothing else reached the case');
+    assert.equal(view.notes.length, mine.length);
+    assert.deepEqual(mine.map((r) => r.v.version), mine.map((_, k) => k + 2), 'versions follow call order');
+  }
+  await book.shutdown();
+});
+
+test('several casebooks work side by side', async () => {
+  const books = Array.from({ length: 4 }, () => Casebook.inMemory({ ids: 'sequential' }));
+  const results = await Promise.all(books.map(async (b, i) => {
+    const ids = [];
+    for (let k = 0; k < 20; k++) ids.push((await b.openCase(intake, { program: 'housing', client: { name: `B${i}-${k}` } })).case_id);
+    return ids;
+  }));
+  for (const ids of results) assert.equal(ids[0], '00000000-0000-7000-8000-000000000001', 'each book has its own id sequence');
+  await Promise.all(books.map((b) => b.shutdown()));
+});

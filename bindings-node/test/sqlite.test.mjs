@@ -1,0 +1,99 @@
+// The SQLite store: a file survives the process, settings are honoured, URLs of stores
+// this build does not have are refused, and tampering is reported as `integrity`.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Casebook, ManualClock } from '../index.mjs';
+import { admin, intake, manager } from './support/fixtures.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'casekit-node-sqlite-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a SQLite file keeps its cases across casebooks', async () => {
+  const path = join(dir, 'persist.db');
+  const book = await Casebook.open(path, { synchronous: 'full' });
+  const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Dolores Ortega' }, assign_to: 'maya' });
+  await book.completeIntake(intake, opened.case_id, { eligible: true });
+  await book.attachDocument(manager, opened.case_id, { name: 'id.txt', media_type: 'text/plain', content: 'passport 123' });
+  await book.shutdown();
+  assert.ok(existsSync(path));
+
+  const again = await Casebook.open(path);
+  const view = await again.get(manager, opened.case_id);
+  assert.equal(view.phase, 'assessment');
+  assert.equal(view.version, 3);
+  const doc = view.documents[0];
+  assert.equal((await again.documentContent(manager, opened.case_id, doc.id)).toString(), 'passport 123');
+  const page = await again.list(admin, { phase: 'assessment' });
+  assert.deepEqual(page.items.map((s) => s.case_id), [opened.case_id]);
+  const log = await again.readLog(0, 10);
+  assert.deepEqual(log.map((e) => e.position), [1, 2, 3]);
+  assert.equal((await again.verify(admin, opened.case_id)).valid, true);
+  await again.addNote(manager, opened.case_id, { text: 'after reopening the file' });
+  await again.shutdown();
+});
+
+test(':memory: is a private SQLite database', async () => {
+  const book = await Casebook.open(':memory:', { ids: 'sequential', clock: new ManualClock('2026-01-05T09:00:00Z') });
+  const c = await book.openCase(intake, { program: 'housing', client: { name: 'A' } });
+  assert.equal(c.case_id, '00000000-0000-7000-8000-000000000001');
+  await book.shutdown();
+});
+
+test('PostgreSQL URLs are refused until that store exists', async () => {
+  for (const url of ['postgres://casekit@localhost/cases', 'postgresql://localhost:5432/db', 'POSTGRES://x']) {
+    await assert.rejects(Casebook.open(url), { name: 'CaseKitError', code: 'validation', field: 'url' });
+  }
+  await assert.rejects(Casebook.open('mysql://localhost/db'), { code: 'validation', field: 'url' });
+});
+
+test('a file that cannot be opened is a storage error', async () => {
+  await assert.rejects(Casebook.open(join(dir, 'no', 'such', 'dir', 'x.db')), { code: 'storage' });
+  const notDb = join(dir, 'not-a-db.db');
+  writeFileSync(notDb, 'this is not a SQLite database, just text '.repeat(200));
+  await assert.rejects(Casebook.open(notDb), (err) => ['storage', 'integrity'].includes(err.code));
+});
+
+test('a tampered event is reported: verify finds the broken link, reads refuse garbage', async () => {
+  const path = join(dir, 'tamper.db');
+  const book = await Casebook.open(path);
+  const c = await book.openCase(intake, { program: 'housing', client: { name: 'A' }, assign_to: 'maya' });
+  await book.addNote(intake, c.case_id, { text: 'QQMARKERQQ' });
+  await book.addNote(intake, c.case_id, { text: 'after' });
+  await book.shutdown();
+  for (const suffix of ['-wal', '-shm']) assert.ok(!existsSync(path + suffix) || readFileSync(path + suffix).length >= 0);
+
+  const bytes = readFileSync(path);
+  const needle = Buffer.from('"text":"QQMARKERQQ"');
+  const at = bytes.indexOf(needle);
+  assert.ok(at >= 0, 'the payload is stored as written');
+  // Same length, still valid JSON, different content: the hash no longer matches.
+  Buffer.from('"text":"QQMARKERQX"').copy(bytes, at);
+  writeFileSync(path, bytes);
+  const altered = await Casebook.open(path);
+  const report = await altered.verify(admin, c.case_id);
+  assert.equal(report.valid, false);
+  assert.equal(report.first_broken_sequence, 2);
+  await altered.shutdown();
+
+  // Not JSON any more: decoding fails with `integrity`, never a crash.
+  Buffer.from('"text":[QQMARKERQX"').copy(bytes, at);
+  writeFileSync(path, bytes);
+  const broken = await Casebook.open(path);
+  await assert.rejects(broken.history(admin, c.case_id), { code: 'integrity' });
+  const r2 = await broken.verify(admin, c.case_id);
+  assert.equal(r2.valid, false);
+  await broken.shutdown();
+});
+
+test('many in-flight commands on a SQLite casebook', async () => {
+  const book = await Casebook.open(join(dir, 'inflight.db'));
+  const opened = await Promise.all(Array.from({ length: 20 }, (_, i) => book.openCase(intake, { program: 'housing', client: { name: `C${i}` }, assign_to: 'maya' })));
+  const notes = await Promise.all(opened.flatMap((o) => Array.from({ length: 10 }, (_, k) => book.addNote(manager, o.case_id, { text: `n${k}` }))));
+  assert.equal(notes.length, 200);
+  for (const o of opened) assert.equal((await book.get(manager, o.case_id)).version, 11);
+  await book.shutdown();
+});

@@ -1,0 +1,627 @@
+// casekit for Node.js: the typed API over the native addon.
+//
+// Every method that touches storage returns a Promise and runs on the casebook's own
+// worker thread, never on the JavaScript thread; calls on one casebook run in the
+// order they were made. Data objects have the core's snake_case JSON shape (see
+// types.ts); options objects are camelCase. Errors are `CaseKitError`s with a stable
+// `code`.
+
+import type * as NativeTypes from '../native';
+import { CaseKitError, fromFailure, fromThrown, invalid } from './errors';
+import type {
+  Actor,
+  BatchItem,
+  CaseQuery,
+  CaseSummary,
+  CaseView,
+  Command,
+  CommandInputs,
+  CommandOptions,
+  CommandType,
+  Committed,
+  DocumentUpload,
+  Id,
+  Page,
+  Program,
+  RecordedEvent,
+  TimeInput,
+  VerifyReport,
+} from './types';
+
+export * from './types';
+export { CaseKitError, ERROR_CODES } from './errors';
+export type { CaseKitErrorDetails, ErrorCode } from './errors';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const native: typeof NativeTypes = require('../native.cjs');
+
+/** The snake_case names of every command, in the core's order. */
+export const COMMAND_TYPES: readonly CommandType[] = Object.freeze(native.commandKinds() as CommandType[]);
+
+/** Where a casebook gets new ids: random UUIDv7 (default) or `...0001`, `...0002` (tests). */
+export type IdSource = 'random' | 'sequential';
+
+/** Options of `Casebook.inMemory`. */
+export interface InMemoryOptions {
+  /** A clock for reproducible times (default: the wall clock). */
+  clock?: ManualClock;
+  /** Where ids come from (default `random`). */
+  ids?: IdSource;
+}
+
+/** Options of `Casebook.open`. */
+export interface OpenOptions extends InMemoryOptions {
+  /** SQLite `synchronous` in WAL mode: `normal` (default) or `full` (fsync per commit). */
+  synchronous?: 'normal' | 'full';
+}
+
+/** A subscriber: called on the JavaScript thread with each committed event, in order. */
+export type Subscriber = (event: RecordedEvent) => void;
+
+function toIso(field: string, t: TimeInput): string {
+  if (t instanceof Date) {
+    if (Number.isNaN(t.getTime())) throw invalid(field, 'the Date is invalid');
+    return t.toISOString();
+  }
+  if (typeof t === 'string') return t;
+  throw invalid(field, 'expected an ISO-8601 string or a Date');
+}
+
+/** JSON text of a value handed to the addon; anything JSON cannot say is a validation error. */
+function encode(field: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw invalid(field, `cannot be encoded as JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (text === undefined) throw invalid(field, 'is missing');
+  return text;
+}
+
+function encodeObject(field: string, value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(field, 'expected an object');
+  }
+  return encode(field, value);
+}
+
+function checkId(field: string, id: unknown): string {
+  if (typeof id !== 'string') throw invalid(field, 'expected an id string (a UUID)');
+  return id;
+}
+
+/** The command's JSON: `{"type":"...", ...input}`, with `type` always the method's. */
+function commandJson(type: CommandType, input: unknown): string {
+  if (input === undefined) return `{"type":"${type}"}`;
+  const body = encodeObject('input', input);
+  return body === '{}' ? `{"type":"${type}"}` : `{"type":"${type}",${body.slice(1)}`;
+}
+
+function camel(snake: string): string {
+  return snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Private access to a clock's native half, for `Casebook`. */
+const clockHandles = new WeakMap<ManualClock, NativeTypes.NativeManualClock>();
+
+/**
+ * A clock that moves only when told to: hand it to a casebook for reproducible times
+ * (with `ids: 'sequential'`, byte-identical events in every language).
+ */
+export class ManualClock {
+  readonly #native: NativeTypes.NativeManualClock;
+
+  /** A clock standing at `start` (default: now). */
+  constructor(start: TimeInput = new Date()) {
+    try {
+      this.#native = new native.NativeManualClock(toIso('start', start));
+    } catch (err) {
+      throw fromThrown(err, 'start');
+    }
+    clockHandles.set(this, this.#native);
+  }
+
+  /** Moves the clock to `at` (it may go backwards). */
+  set(at: TimeInput): void {
+    try {
+      this.#native.set(toIso('at', at));
+    } catch (err) {
+      throw fromThrown(err, 'at');
+    }
+  }
+
+  /** Moves the clock forward by `seconds` (fractions down to microseconds). */
+  advance(seconds: number): void {
+    if (typeof seconds !== 'number') throw invalid('seconds', 'expected a number');
+    try {
+      this.#native.advance(seconds);
+    } catch (err) {
+      throw fromThrown(err, 'seconds');
+    }
+  }
+
+  /** The clock's time, RFC 3339 with microseconds. */
+  now(): string {
+    return this.#native.now();
+  }
+}
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (err: CaseKitError) => void;
+  decode: (text: string | null | undefined, bytes: Buffer | null | undefined) => unknown;
+}
+
+const parseJson = (text: string | null | undefined): unknown => JSON.parse(text ?? 'null');
+const nothing = (): undefined => undefined;
+const bytesOf = (_: unknown, bytes: Buffer | null | undefined): Buffer => bytes ?? Buffer.alloc(0);
+
+/**
+ * What the native dispatcher needs of a casebook. Kept apart from `Casebook` and holding
+ * the native object only weakly: the dispatcher is rooted by the addon for as long as
+ * the native casebook lives, so a strong path back would keep every casebook (and its
+ * worker thread) alive forever. A casebook dropped without `shutdown()` is collected;
+ * its worker finishes the queued calls and stops.
+ */
+interface Channel {
+  readonly pending: Map<number, Pending>;
+  readonly subscribers: Map<number, Subscriber>;
+  native: WeakRef<NativeTypes.NativeCasebook> | null;
+}
+
+function dispatcher(ch: Channel) {
+  return (tag: number, id: number, text: string | null | undefined, bytes: Buffer | null | undefined): void => {
+    if (tag === 2) {
+      deliver(ch, id, text);
+      return;
+    }
+    const pending = ch.pending.get(id);
+    if (pending === undefined) return;
+    ch.pending.delete(id);
+    if (ch.pending.size === 0) ch.native?.deref()?.keepAlive(false);
+    if (tag === 0) {
+      let value: unknown;
+      try {
+        value = pending.decode(text, bytes);
+      } catch (err) {
+        pending.reject(new CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+        return;
+      }
+      pending.resolve(value as never);
+    } else {
+      pending.reject(fromFailure(text));
+    }
+  };
+}
+
+function deliver(ch: Channel, key: number, text: string | null | undefined): void {
+  const subscriber = ch.subscribers.get(key);
+  if (subscriber === undefined || text == null) return;
+  try {
+    const result: unknown = subscriber(JSON.parse(text) as RecordedEvent);
+    if (result instanceof Promise) result.catch((err: unknown) => reportSubscriberError(err));
+  } catch (err) {
+    reportSubscriberError(err);
+  }
+}
+
+/**
+ * What applications hold: commands, queries and subscriptions over one store.
+ *
+ * ```js
+ * const book = Casebook.inMemory();
+ * const worker = { id: 'iris', roles: ['intake_worker'], programs: ['housing'] };
+ * const opened = await book.openCase(worker, { program: 'housing', client: { name: 'Ada' } });
+ * await book.completeIntake(worker, opened.case_id, { eligible: true }, { expectedVersion: opened.version });
+ * ```
+ */
+export class Casebook {
+  readonly #native: NativeTypes.NativeCasebook;
+  readonly #ch: Channel = { pending: new Map(), subscribers: new Map(), native: null };
+  #nextRequest = 1;
+  #nextSubscription = 1;
+  #closed = false;
+
+  private constructor(spec: object, options: InMemoryOptions) {
+    let clock: NativeTypes.NativeManualClock | null = null;
+    if (options.clock !== undefined) {
+      const handle = options.clock instanceof ManualClock ? clockHandles.get(options.clock) : undefined;
+      if (handle === undefined) throw invalid('clock', 'expected a ManualClock');
+      clock = handle;
+    }
+    const fullSpec = { ...spec, ids: options.ids ?? 'random' };
+    try {
+      this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, dispatcher(this.#ch));
+    } catch (err) {
+      throw fromThrown(err, 'options');
+    }
+    this.#ch.native = new WeakRef(this.#native);
+  }
+
+  /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
+  static inMemory(options: InMemoryOptions = {}): Casebook {
+    return new Casebook({ store: 'memory' }, checkOptions(options));
+  }
+
+  /**
+   * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
+   * in WAL mode. `postgres://` URLs are refused with `validation` (field `url`) until
+   * the PostgreSQL store ships.
+   */
+  static async open(pathOrUrl: string, options: OpenOptions = {}): Promise<Casebook> {
+    if (typeof pathOrUrl !== 'string') throw invalid('path', 'expected a file path or a URL');
+    const opts = checkOptions(options);
+    const spec: Record<string, unknown> = { store: 'sqlite', path: pathOrUrl };
+    if (opts.synchronous !== undefined) spec.synchronous = opts.synchronous;
+    const book = new Casebook(spec, opts);
+    await book.#call(nothing, (id) => book.#native.ready(id));
+    return book;
+  }
+
+  #call<T>(decode: Pending['decode'], send: (id: number) => NativeTypes.InlineAnswer | null): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#closed) {
+        reject(new CaseKitError('storage', 'the casebook is closed'));
+        return;
+      }
+      const id = this.#nextRequest;
+      this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
+      let answer: NativeTypes.InlineAnswer | null;
+      try {
+        answer = send(id);
+      } catch (err) {
+        reject(fromThrown(err));
+        return;
+      }
+      if (answer) {
+        // Answered at once (in-memory store): publish its events first, then settle.
+        this.#settleInline(answer, decode, resolve as (value: unknown) => void, reject);
+        return;
+      }
+      if (this.#ch.pending.size === 0) this.#native.keepAlive(true);
+      this.#ch.pending.set(id, { resolve: resolve as (value: never) => void, reject, decode });
+    });
+  }
+
+  #settleInline(
+    answer: NativeTypes.InlineAnswer,
+    decode: Pending['decode'],
+    resolve: (value: unknown) => void,
+    reject: (err: CaseKitError) => void,
+  ): void {
+    const { subscriptions, events } = answer;
+    if (events.length > 0) {
+      // Subscribers run in a microtask queued before the caller's continuation.
+      queueMicrotask(() => {
+        for (let i = 0; i < events.length; i++) deliver(this.#ch, subscriptions[i] as number, events[i] as string);
+      });
+    }
+    if (answer.tag !== 0) {
+      reject(fromFailure(answer.text));
+      return;
+    }
+    try {
+      resolve(decode(answer.text, answer.bytes));
+    } catch (err) {
+      reject(new CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+    }
+  }
+
+  // --- commands ---
+
+  /**
+   * Runs any command given as data (`{ type: 'add_note', text: '...' }`). `caseId` is
+   * ignored for `open_case` (pass `null`).
+   */
+  execute(actor: Actor, caseId: Id | null, command: Command, options: CommandOptions = {}): Promise<Committed> {
+    return this.#call(parseJson, (id) => {
+      const expected = expectedVersion(options);
+      const target = caseId === null || caseId === undefined ? null : checkId('case_id', caseId);
+      return this.#native.execute(id, encodeObject('actor', actor), target, encodeObject('command', command), expected);
+    });
+  }
+
+  #command<K extends CommandType>(
+    type: K,
+    actor: Actor,
+    caseId: Id | null,
+    input: CommandInputs[K] | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<Committed> {
+    return this.#call(parseJson, (id) => {
+      const expected = expectedVersion(options ?? {});
+      const target = caseId === null ? null : checkId('case_id', caseId);
+      return this.#native.execute(id, encodeObject('actor', actor), target, commandJson(type, input), expected);
+    });
+  }
+
+  /** Opens a case for a client in a program (phase `intake`). */
+  openCase(actor: Actor, input: CommandInputs['open_case']): Promise<Committed> {
+    return this.#command('open_case', actor, null, input, undefined);
+  }
+  /** Finishes intake: the client is eligible (`intake` → `assessment`). */
+  completeIntake(actor: Actor, caseId: Id, input: CommandInputs['complete_intake'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('complete_intake', actor, caseId, input, options);
+  }
+  /** Records an assessment with an instrument (phase `assessment`). */
+  recordAssessment(actor: Actor, caseId: Id, input: CommandInputs['record_assessment'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('record_assessment', actor, caseId, input, options);
+  }
+  /** Finishes the assessment (`assessment` → `planning`). */
+  completeAssessment(actor: Actor, caseId: Id, input?: CommandInputs['complete_assessment'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('complete_assessment', actor, caseId, input, options);
+  }
+  /** Activates the service plan (`planning` → `active`; needs a goal). */
+  activatePlan(actor: Actor, caseId: Id, input?: CommandInputs['activate_plan'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('activate_plan', actor, caseId, input, options);
+  }
+  /** Goes back to assessment from planning or active work. */
+  startReassessment(actor: Actor, caseId: Id, input: CommandInputs['start_reassessment'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('start_reassessment', actor, caseId, input, options);
+  }
+  /** Closes the case (open tasks are cancelled by the close). */
+  close(actor: Actor, caseId: Id, input: CommandInputs['close'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('close', actor, caseId, input, options);
+  }
+  /** Reopens a closed case (it goes back to assessment). */
+  reopen(actor: Actor, caseId: Id, input: CommandInputs['reopen'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('reopen', actor, caseId, input, options);
+  }
+  /** Changes client details. */
+  updateClient(actor: Actor, caseId: Id, input: CommandInputs['update_client'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('update_client', actor, caseId, input, options);
+  }
+  /** Assigns a worker (supervisors and admins). */
+  assignWorker(actor: Actor, caseId: Id, input: CommandInputs['assign_worker'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('assign_worker', actor, caseId, input, options);
+  }
+  /** Removes a worker's assignment (supervisors and admins). */
+  unassignWorker(actor: Actor, caseId: Id, input: CommandInputs['unassign_worker'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('unassign_worker', actor, caseId, input, options);
+  }
+  /** Adds a note (`confidential` notes are for assigned workers and supervisors). */
+  addNote(actor: Actor, caseId: Id, input: CommandInputs['add_note'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('add_note', actor, caseId, input, options);
+  }
+  /** Refers the client to another organisation. */
+  referOut(actor: Actor, caseId: Id, input: CommandInputs['refer_out'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('refer_out', actor, caseId, input, options);
+  }
+  /** Records the answer to a referral. */
+  updateReferral(actor: Actor, caseId: Id, input: CommandInputs['update_referral'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('update_referral', actor, caseId, input, options);
+  }
+  /** Transfers the case to another program and/or worker (supervisors and admins). */
+  transfer(actor: Actor, caseId: Id, input: CommandInputs['transfer'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('transfer', actor, caseId, input, options);
+  }
+  /** Adds a task. */
+  addTask(actor: Actor, caseId: Id, input: CommandInputs['add_task'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('add_task', actor, caseId, input, options);
+  }
+  /** Marks a task done. */
+  completeTask(actor: Actor, caseId: Id, input: CommandInputs['complete_task'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('complete_task', actor, caseId, input, options);
+  }
+  /** Cancels a task. */
+  cancelTask(actor: Actor, caseId: Id, input: CommandInputs['cancel_task'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('cancel_task', actor, caseId, input, options);
+  }
+  /** Gives a task to someone else. */
+  reassignTask(actor: Actor, caseId: Id, input: CommandInputs['reassign_task'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('reassign_task', actor, caseId, input, options);
+  }
+  /** Changes or clears a task's due time. */
+  setTaskDue(actor: Actor, caseId: Id, input: CommandInputs['set_task_due'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('set_task_due', actor, caseId, input, options);
+  }
+  /** Changes the case's priority. */
+  setPriority(actor: Actor, caseId: Id, input: CommandInputs['set_priority'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('set_priority', actor, caseId, input, options);
+  }
+  /** Adds a tag. */
+  addTag(actor: Actor, caseId: Id, input: CommandInputs['add_tag'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('add_tag', actor, caseId, input, options);
+  }
+  /** Removes a tag. */
+  removeTag(actor: Actor, caseId: Id, input: CommandInputs['remove_tag'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('remove_tag', actor, caseId, input, options);
+  }
+  /** Puts the case on hold (deadlines pause). */
+  placeOnHold(actor: Actor, caseId: Id, input: CommandInputs['place_on_hold'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('place_on_hold', actor, caseId, input, options);
+  }
+  /** Resumes a case on hold. */
+  resume(actor: Actor, caseId: Id, input?: CommandInputs['resume'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('resume', actor, caseId, input, options);
+  }
+  /** Sets program-defined custom fields (`null` removes one). */
+  setCustomFields(actor: Actor, caseId: Id, input: CommandInputs['set_custom_fields'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('set_custom_fields', actor, caseId, input, options);
+  }
+  /** Adds a goal to the plan. */
+  addGoal(actor: Actor, caseId: Id, input: CommandInputs['add_goal'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('add_goal', actor, caseId, input, options);
+  }
+  /** Evaluates goals: sets their status. */
+  evaluateGoals(actor: Actor, caseId: Id, input: CommandInputs['evaluate_goals'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('evaluate_goals', actor, caseId, input, options);
+  }
+  /** Adds a service to the plan. */
+  addService(actor: Actor, caseId: Id, input: CommandInputs['add_service'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('add_service', actor, caseId, input, options);
+  }
+  /** Changes a service's status. */
+  setServiceStatus(actor: Actor, caseId: Id, input: CommandInputs['set_service_status'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('set_service_status', actor, caseId, input, options);
+  }
+  /** Records a delivery of a service. */
+  recordServiceDelivery(actor: Actor, caseId: Id, input: CommandInputs['record_service_delivery'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('record_service_delivery', actor, caseId, input, options);
+  }
+  /** Records a measurement of a goal's outcome. */
+  recordOutcome(actor: Actor, caseId: Id, input: CommandInputs['record_outcome'], options?: CommandOptions): Promise<Committed> {
+    return this.#command('record_outcome', actor, caseId, input, options);
+  }
+
+  /**
+   * Runs many commands as one transaction: all are committed, or none (the first
+   * failure rejects and nothing is stored). The path for imports and bulk work.
+   */
+  executeBatch(actor: Actor, items: BatchItem[]): Promise<Committed[]> {
+    return this.#call(parseJson, (id) => {
+      if (!Array.isArray(items)) throw invalid('items', 'expected an array of { case_id?, command, expected_version? }');
+      return this.#native.executeBatch(id, encodeObject('actor', actor), encode('items', items));
+    });
+  }
+
+  /**
+   * Attaches a document. With `content` (a Buffer, Uint8Array or string), stores the
+   * bytes in the blob store and records their SHA-256 and size; without it, records the
+   * metadata of bytes kept elsewhere (`{ name, media_type, sha256, size_bytes }`, the
+   * `attach_document` command as is).
+   */
+  attachDocument(
+    actor: Actor,
+    caseId: Id,
+    input: DocumentUpload | CommandInputs['attach_document'],
+    options?: CommandOptions,
+  ): Promise<Committed> {
+    if (input === null || typeof input !== 'object' || !('content' in input)) {
+      return this.#command('attach_document', actor, caseId, input as CommandInputs['attach_document'], options);
+    }
+    return this.#call(parseJson, (id) => {
+      const { content, name, media_type, category } = input;
+      let bytes: Buffer;
+      if (Buffer.isBuffer(content)) bytes = content;
+      else if (content instanceof Uint8Array) bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+      else if (typeof content === 'string') bytes = Buffer.from(content, 'utf8');
+      else throw invalid('content', 'expected a Buffer, Uint8Array or string');
+      const meta = encode('input', { name, media_type, category });
+      return this.#native.attachDocument(id, encodeObject('actor', actor), checkId('case_id', caseId), meta, bytes);
+    });
+  }
+
+  /** A document's bytes, verified against their hash. */
+  documentContent(actor: Actor, caseId: Id, documentId: Id): Promise<Buffer> {
+    return this.#call(bytesOf, (id) => {
+      return this.#native.documentContent(id, encodeObject('actor', actor), checkId('case_id', caseId), checkId('document_id', documentId));
+    });
+  }
+
+  // --- queries ---
+
+  /** A case as `actor` may see it (confidential notes only for those who may read them). */
+  get(actor: Actor, caseId: Id): Promise<CaseView> {
+    return this.#call(parseJson, (id) => this.#native.get(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+  }
+
+  /** Cases `actor` may see, filtered and paged: pass `next_cursor` as `after` for the next page. */
+  list(actor: Actor, query: CaseQuery = {}): Promise<Page<CaseSummary>> {
+    return this.#call(parseJson, (id) => this.#native.list(id, encodeObject('actor', actor), encodeObject('query', query)));
+  }
+
+  /** A case's events as `actor` may see them (withheld note text is marked `redacted`). */
+  history(actor: Actor, caseId: Id): Promise<RecordedEvent[]> {
+    return this.#call(parseJson, (id) => this.#native.history(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+  }
+
+  /** Recomputes a case's hash chain and reports the first broken link. */
+  verify(actor: Actor, caseId: Id): Promise<VerifyReport> {
+    return this.#call(parseJson, (id) => this.#native.verify(id, encodeObject('actor', actor), checkId('case_id', caseId)));
+  }
+
+  /** The global event log after position `after`, at most `limit` events (for projections, exports, sync). */
+  readLog(after = 0, limit = 1000): Promise<RecordedEvent[]> {
+    return this.#call(parseJson, (id) => {
+      if (typeof after !== 'number') throw invalid('after', 'expected a number');
+      if (typeof limit !== 'number') throw invalid('limit', 'expected a number');
+      return this.#native.readLog(id, after, limit);
+    });
+  }
+
+  // --- configuration and lifecycle ---
+
+  /** Registers (or replaces) a program's rules. Applies to every call made after it. */
+  registerProgram(program: Program): Promise<void> {
+    return this.#call(nothing, (id) => this.#native.registerProgram(id, encodeObject('program', program)));
+  }
+
+  /**
+   * Calls `subscriber` on the JavaScript thread with every event committed through this
+   * casebook, in order, before the committing call's promise settles. A subscriber that
+   * throws is reported as a process warning (`CASEKIT_SUBSCRIBER_ERROR`) and changes
+   * nothing. Returns the id for `unsubscribe`.
+   */
+  subscribe(subscriber: Subscriber): number {
+    if (typeof subscriber !== 'function') throw invalid('subscriber', 'expected a function');
+    if (this.#closed) throw new CaseKitError('storage', 'the casebook is closed');
+    const key = this.#nextSubscription++;
+    this.#ch.subscribers.set(key, subscriber);
+    try {
+      this.#native.subscribe(key);
+    } catch (err) {
+      this.#ch.subscribers.delete(key);
+      throw fromThrown(err);
+    }
+    return key;
+  }
+
+  /** Stops a subscription. Returns whether it existed. */
+  unsubscribe(subscription: number): boolean {
+    const existed = this.#ch.subscribers.delete(subscription);
+    if (typeof subscription !== 'number') return false;
+    try {
+      return this.#native.unsubscribe(subscription) || existed;
+    } catch {
+      return existed;
+    }
+  }
+
+  /**
+   * Finishes the calls already made, then closes the store (for SQLite: the file is
+   * checkpointed and released). Later calls reject with `storage`. (`close` is the
+   * command that closes a case.)
+   */
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    const done = this.#call<void>(nothing, (id) => (this.#native.close(id), null));
+    this.#closed = true;
+    await done;
+  }
+}
+
+function checkOptions<T extends InMemoryOptions>(options: T): T {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'expected an object');
+  return options;
+}
+
+function expectedVersion(options: CommandOptions): number | null {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'expected { expectedVersion? }');
+  const v = options.expectedVersion;
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number') throw invalid('expected_version', 'expected a number');
+  return v;
+}
+
+function reportSubscriberError(err: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.emitWarning(`a casekit subscriber threw; the commit stands: ${detail}`, {
+    code: 'CASEKIT_SUBSCRIBER_ERROR',
+  });
+}
+
+// Every command has its camelCase method: checked at load, so a command added to core
+// without a method here fails loudly instead of silently missing.
+for (const type of COMMAND_TYPES) {
+  const method = camel(type);
+  if (typeof (Casebook.prototype as unknown as Record<string, unknown>)[method] !== 'function') {
+    throw new Error(`casekit: the native addon knows command ${type} but this layer has no ${method}()`);
+  }
+}
+
+/** The camelCase method name of a command type (`complete_intake` → `completeIntake`). */
+export function methodName(type: CommandType): string {
+  return camel(type);
+}

@@ -17,6 +17,8 @@ export interface InMemoryOptions {
 export interface OpenOptions extends InMemoryOptions {
     /** SQLite `synchronous` in WAL mode: `normal` (default) or `full` (fsync per commit). */
     synchronous?: 'normal' | 'full';
+    /** PostgreSQL only: the schema holding casekit's tables (default `casekit`). */
+    schema?: string;
 }
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
@@ -52,8 +54,8 @@ export declare class Casebook {
     static inMemory(options?: InMemoryOptions): Casebook;
     /**
      * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
-     * in WAL mode. `postgres://` URLs are refused with `validation` (field `url`) until
-     * the PostgreSQL store ships.
+     * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
+     * instances sharing cases; its tables live in `options.schema`, default `casekit`).
      */
     static open(pathOrUrl: string, options?: OpenOptions): Promise<Casebook>;
     /**

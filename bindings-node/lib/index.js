@@ -203,8 +203,8 @@ class Casebook {
     }
     /**
      * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
-     * in WAL mode. `postgres://` URLs are refused with `validation` (field `url`) until
-     * the PostgreSQL store ships.
+     * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
+     * instances sharing cases; its tables live in `options.schema`, default `casekit`).
      */
     static async open(pathOrUrl, options = {}) {
         if (typeof pathOrUrl !== 'string')
@@ -213,6 +213,8 @@ class Casebook {
         const spec = { store: 'sqlite', path: pathOrUrl };
         if (opts.synchronous !== undefined)
             spec.synchronous = opts.synchronous;
+        if (opts.schema !== undefined)
+            spec.schema = opts.schema;
         const book = new Casebook(spec, opts);
         await book.#call(nothing, (id) => book.#native.ready(id));
         return book;

@@ -88,6 +88,7 @@ struct Job {
 enum StoreSpec {
     Memory,
     Sqlite { path: String, synchronous: Synchronous },
+    Postgres { url: String, schema: Option<String> },
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,8 @@ struct Spec {
     path: Option<String>,
     #[serde(default)]
     synchronous: Synchronous,
+    #[serde(default)]
+    schema: Option<String>,
     #[serde(default)]
     ids: Ids,
 }
@@ -187,8 +190,14 @@ impl NativeCasebook {
         let spec: Spec = convert::parse("options", &spec).map_err(throw)?;
         let store = match (spec.store, spec.path) {
             (StoreKind::Memory, _) => StoreSpec::Memory,
+            (StoreKind::Sqlite, Some(path)) if is_postgres(&path) => {
+                StoreSpec::Postgres { url: path, schema: spec.schema }
+            }
             (StoreKind::Sqlite, Some(path)) => {
                 check_location(&path).map_err(throw)?;
+                if spec.schema.is_some() {
+                    return Err(throw(Failure::validation("schema", "a schema applies to PostgreSQL URLs only")));
+                }
                 StoreSpec::Sqlite { path, synchronous: spec.synchronous }
             }
             (StoreKind::Sqlite, None) => {
@@ -230,7 +239,7 @@ impl NativeCasebook {
                 let store: Box<dyn Store> = Box::new(casekit::MemoryStore::new());
                 Some(Arc::new(Casebook::with_clock(store, clock.clone(), ids.clone())))
             }
-            StoreSpec::Sqlite { .. } => None,
+            StoreSpec::Sqlite { .. } | StoreSpec::Postgres { .. } => None,
         };
         let shared = Arc::new(Shared { queued, book: RwLock::new(book), clock, ids, dispatch: Arc::new(dispatch) });
         let (tx, rx) = mpsc::channel::<Job>();
@@ -239,7 +248,7 @@ impl NativeCasebook {
             .name("casekit-node".into())
             .spawn(move || work(&worker, &rx))
             .map_err(|e| throw(Failure::storage(format!("cannot start the casekit worker thread: {e}"))))?;
-        if let StoreSpec::Sqlite { .. } = store {
+        if !matches!(store, StoreSpec::Memory) {
             // Queued first, so every later call waits for the store.
             shared.queued.fetch_add(1, Ordering::AcqRel);
             let _ = tx.send(Job { id: 0, op: Op::Open(store) });
@@ -571,13 +580,14 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
     }
 }
 
-/// A file path opens the SQLite store; URLs name server stores, none of which this
-/// build has yet.
+fn is_postgres(location: &str) -> bool {
+    let lower = location.to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// A file path opens the SQLite store; `postgres://` URLs the PostgreSQL store.
 fn check_location(path: &str) -> Result<(), Failure> {
     let lower = path.to_ascii_lowercase();
-    if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        return Err(Failure::validation("url", "the PostgreSQL store is not available in this build yet"));
-    }
     if lower.contains("://") {
         return Err(Failure::validation("url", "give a file path (SQLite) or a postgres:// URL"));
     }
@@ -591,5 +601,14 @@ fn open_store(spec: StoreSpec) -> Result<Box<dyn Store>, Failure> {
     match spec {
         StoreSpec::Memory => Ok(Box::new(casekit::MemoryStore::new())),
         StoreSpec::Sqlite { path, synchronous } => crate::sqlite::open(&path, synchronous == Synchronous::Full),
+        StoreSpec::Postgres { url, schema } => {
+            let mut options = casekit_postgres::PostgresOptions::default();
+            if let Some(schema) = schema {
+                options.schema = schema;
+            }
+            casekit_postgres::PostgresStore::connect_with(&url, options)
+                .map(|s| Box::new(s) as Box<dyn Store>)
+                .map_err(|e| Failure::from(casekit::Error::Storage(e)))
+        }
     }
 }

@@ -1,11 +1,13 @@
 // Conformance: every scenario in tests/scenarios, replayed through the typed methods, on
-// the in-memory store and on a SQLite file, must end in the expected snapshot exactly
+// the in-memory store, a SQLite file and PostgreSQL (DATABASE_URL; scripts/test-all
+// starts a throwaway cluster), must end in the expected snapshot exactly
 // (ids, times and hashes included: same core, same clock, same id sequence).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Casebook } from '../index.mjs';
 import { jsonDiff, loadExpected, loadScenarios, runScenario } from './support/scenario.mjs';
@@ -21,6 +23,17 @@ const stores = {
   memory: () => (clock) => Casebook.inMemory({ clock, ids: 'sequential' }),
   sqlite: (name) => (clock) => Casebook.open(join(dir, `${name}.db`), { clock, ids: 'sequential' }),
 };
+const databaseUrl = process.env.DATABASE_URL;
+if (databaseUrl) {
+  const run = randomBytes(4).toString('hex');
+  stores.postgres = (name) => (clock) =>
+    Casebook.open(databaseUrl, { clock, ids: 'sequential', schema: `js_${name.slice(0, 24)}_${run}` });
+} else {
+  test('PostgreSQL scenarios', (t) => {
+    if (process.env.CI) assert.fail('DATABASE_URL is not set: in CI the PostgreSQL scenarios must run');
+    t.skip('DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)');
+  });
+}
 
 for (const [store, opener] of Object.entries(stores)) {
   for (const scenario of scenarios) {

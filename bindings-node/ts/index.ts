@@ -53,6 +53,8 @@ export interface InMemoryOptions {
 export interface OpenOptions extends InMemoryOptions {
   /** SQLite `synchronous` in WAL mode: `normal` (default) or `full` (fsync per commit). */
   synchronous?: 'normal' | 'full';
+  /** PostgreSQL only: the schema holding casekit's tables (default `casekit`). */
+  schema?: string;
 }
 
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
@@ -246,14 +248,15 @@ export class Casebook {
 
   /**
    * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
-   * in WAL mode. `postgres://` URLs are refused with `validation` (field `url`) until
-   * the PostgreSQL store ships.
+   * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
+   * instances sharing cases; its tables live in `options.schema`, default `casekit`).
    */
   static async open(pathOrUrl: string, options: OpenOptions = {}): Promise<Casebook> {
     if (typeof pathOrUrl !== 'string') throw invalid('path', 'expected a file path or a URL');
     const opts = checkOptions(options);
     const spec: Record<string, unknown> = { store: 'sqlite', path: pathOrUrl };
     if (opts.synchronous !== undefined) spec.synchronous = opts.synchronous;
+    if (opts.schema !== undefined) spec.schema = opts.schema;
     const book = new Casebook(spec, opts);
     await book.#call(nothing, (id) => book.#native.ready(id));
     return book;

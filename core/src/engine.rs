@@ -322,15 +322,19 @@ impl<S: Store> Casebook<S> {
                 }
             }
         }
+        // Each case's items are in order, so its events move out front to back.
+        let mut recorded: HashMap<CaseId, std::vec::IntoIter<RecordedEvent>> = HashMap::new();
+        let mut states = Vec::with_capacity(staged.work.len());
+        for (id, w) in staged.work {
+            if let Some(sealed) = w.sealed {
+                recorded.insert(id, sealed.recorded.into_iter());
+            }
+            states.push(w.state);
+        }
         let mut out = Vec::with_capacity(staged.results.len());
         for (case_id, start, end, phase) in staged.results {
-            let events: Vec<RecordedEvent> = staged
-                .work
-                .get(&case_id)
-                .and_then(|w| w.sealed.as_ref())
-                .and_then(|s| s.recorded.get(start..end))
-                .map(<[RecordedEvent]>::to_vec)
-                .unwrap_or_default();
+            let events: Vec<RecordedEvent> =
+                recorded.get_mut(&case_id).map(|it| it.by_ref().take(end - start).collect()).unwrap_or_default();
             out.push(Committed {
                 case_id,
                 version: events.last().map_or(0, |e| e.sequence),
@@ -339,8 +343,8 @@ impl<S: Store> Casebook<S> {
                 events,
             });
         }
-        for (_, w) in staged.work {
-            self.checkin(w.state);
+        for state in states {
+            self.checkin(state);
         }
         for c in &out {
             self.notify(&c.events);

@@ -3,7 +3,7 @@
 //! for a second, path-tracking parse that names the offending field.
 
 use crate::error::{decode_failure, Failure};
-use casekit::command::{self, Command, CommandKind};
+use casekit::command::Command;
 use casekit::{Actor, CaseId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -61,76 +61,17 @@ pub fn timestamp(field: &str, text: &str) -> Result<Timestamp, Failure> {
         .map_err(|_| Failure::validation(field, "expected an ISO-8601 time such as 2026-01-05T09:00:00Z"))
 }
 
-/// Why a command did not decode, naming the field: the tag picks the command's struct,
-/// which is then decoded alone with path tracking (serde loses the path inside an
-/// internally tagged enum). The match is exhaustive, so a new command in core does not
-/// compile here until it is listed.
+/// Why a command did not decode, naming the field (core's `Command::from_json` keeps
+/// the path that serde loses inside an internally tagged enum).
 fn explain_command(json: &str, first: &serde_json::Error) -> Failure {
     let value: Value = match serde_json::from_str(json) {
         Ok(v) => v,
         Err(e) => return decode_failure("", None, &e),
     };
-    let Value::Object(mut fields) = value else {
-        return Failure::validation("command", "expected an object such as {\"type\": \"add_note\", ...}");
-    };
-    let kind = match fields.remove("type") {
-        Some(Value::String(t)) => match CommandKind::parse(&t) {
-            Some(kind) => kind,
-            None => return Failure::validation("type", "not a command this casekit knows"),
-        },
-        Some(_) => return Failure::validation("type", "expected the command's name as a string"),
-        None => return Failure::validation("type", "missing: every command names its type"),
-    };
-    let rest = Value::Object(fields);
-    macro_rules! explain {
-        ($($variant:ident),* $(,)?) => {
-            match kind {
-                $(CommandKind::$variant => path_failure::<command::$variant>(rest),)*
-            }
-        };
+    match casekit::Command::from_json(value) {
+        Err(e) => Failure::from(e),
+        Ok(_) => decode_failure("", None, first),
     }
-    let found = explain!(
-        OpenCase,
-        CompleteIntake,
-        RecordAssessment,
-        CompleteAssessment,
-        ActivatePlan,
-        StartReassessment,
-        Close,
-        Reopen,
-        UpdateClient,
-        AssignWorker,
-        UnassignWorker,
-        AddNote,
-        AttachDocument,
-        ReferOut,
-        UpdateReferral,
-        Transfer,
-        AddTask,
-        CompleteTask,
-        CancelTask,
-        ReassignTask,
-        SetTaskDue,
-        SetPriority,
-        AddTag,
-        RemoveTag,
-        PlaceOnHold,
-        Resume,
-        SetCustomFields,
-        AddGoal,
-        EvaluateGoals,
-        AddService,
-        SetServiceStatus,
-        RecordServiceDelivery,
-        RecordOutcome,
-    );
-    found.unwrap_or_else(|| decode_failure("", None, first))
-}
-
-fn path_failure<T: DeserializeOwned>(value: Value) -> Option<Failure> {
-    serde_path_to_error::deserialize::<_, T>(value)
-        .err()
-        .map(|e| decode_failure("", Some(e.path().to_string()), e.inner()))
 }
 
 #[cfg(test)]

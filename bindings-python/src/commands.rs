@@ -1,77 +1,21 @@
-//! Commands from their JSON form. The core's `Command` is an internally tagged enum,
-//! whose serde errors lose the path of the failing field; reading the `type` first and
-//! then the command's own struct keeps it (`client.household_size`, not `value`).
+//! Commands from their JSON form, through core's `Command::from_json`, which keeps the
+//! path of the failing field (`client.household_size`, not `value`).
 
-use crate::convert::{self, from_value};
+use crate::convert;
 use crate::errors;
-use casekit::{BatchCommand, CaseId, Command, CommandKind};
+use casekit::{BatchCommand, CaseId, Command};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde_json::Value;
 
-macro_rules! commands {
-    ($($variant:ident),* $(,)?) => {
-        /// A command from its JSON form; `root` prefixes field names in errors.
-        pub fn from_json(py: Python<'_>, value: Value, root: &str) -> PyResult<Command> {
-            let Value::Object(mut map) = value else {
-                return Err(errors::validation(py, if root.is_empty() { "command" } else { root },
-                    "expected a mapping with a \"type\""));
-            };
-            let type_field = convert::join(root, "type");
-            let name = match map.remove("type") {
-                Some(Value::String(s)) => s,
-                Some(_) => return Err(errors::validation(py, &type_field, "expected the command's name")),
-                None => return Err(errors::validation(py, &type_field, "missing: which command?")),
-            };
-            let Some(kind) = CommandKind::parse(&name) else {
-                let known: Vec<&str> = CommandKind::ALL.iter().map(|k| k.as_str()).collect();
-                return Err(errors::validation(py, &type_field,
-                    format!("unknown command {name:?}; expected one of {}", known.join(", "))));
-            };
-            let rest = Value::Object(map);
-            // Exhaustive: a new command in the core does not compile until it is listed.
-            Ok(match kind {
-                $(CommandKind::$variant => Command::$variant(from_value(py, rest, root)?),)*
-            })
-        }
-    };
+/// A command from its JSON form (core's `Command::from_json`, which names the failing
+/// field); `root` prefixes field names in errors.
+pub fn from_json(py: Python<'_>, value: Value, root: &str) -> PyResult<Command> {
+    Command::from_json(value).map_err(|e| match e {
+        casekit::Error::Validation { field, message } => errors::validation(py, &convert::join(root, &field), message),
+        other => errors::to_py(py, &other),
+    })
 }
-
-commands!(
-    OpenCase,
-    CompleteIntake,
-    RecordAssessment,
-    CompleteAssessment,
-    ActivatePlan,
-    StartReassessment,
-    Close,
-    Reopen,
-    UpdateClient,
-    AssignWorker,
-    UnassignWorker,
-    AddNote,
-    AttachDocument,
-    ReferOut,
-    UpdateReferral,
-    Transfer,
-    AddTask,
-    CompleteTask,
-    CancelTask,
-    ReassignTask,
-    SetTaskDue,
-    SetPriority,
-    AddTag,
-    RemoveTag,
-    PlaceOnHold,
-    Resume,
-    SetCustomFields,
-    AddGoal,
-    EvaluateGoals,
-    AddService,
-    SetServiceStatus,
-    RecordServiceDelivery,
-    RecordOutcome,
-);
 
 /// A command from a Python mapping.
 pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Command> {

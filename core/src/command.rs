@@ -157,7 +157,7 @@ impl Command {
 fn parse_fields<T: serde::de::DeserializeOwned>(fields: Value) -> Result<T, crate::error::Error> {
     serde_path_to_error::deserialize(fields).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
+        let inner = scrub(&e.into_inner().to_string());
         // serde names unknown and missing fields in its message; make them the field.
         let top = path == "." || path.is_empty();
         // The path ends at an unknown field itself, but at the parent of a missing one.
@@ -170,6 +170,25 @@ fn parse_fields<T: serde::de::DeserializeOwned>(fields: Value) -> Result<T, crat
         };
         crate::error::Error::validation(field, inner)
     })
+}
+
+/// Keeps what the caller sent out of error messages (it may be personal data): serde
+/// quotes offending values (`invalid type: string "Ada Lovelace", expected u32`); keep
+/// only what kind of value it was and what was expected.
+fn scrub(message: &str) -> String {
+    let message = message.rfind(" at line ").and_then(|i| message.get(..i)).unwrap_or(message);
+    let expected = |rest: &str| rest.rfind(", expected").and_then(|i| rest.get(i..)).unwrap_or("").to_owned();
+    for kind in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(kind) {
+            // `string "…"`, `integer `5``: the first word says what kind of value it was.
+            let what = rest.split([' ', ',']).next().unwrap_or("value");
+            return format!("{kind}{what}{}", expected(rest));
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return format!("unknown variant{}", expected(rest));
+    }
+    message.to_owned()
 }
 
 /// The first backquoted name in a serde message (`unknown field \`nmae\``).

@@ -359,3 +359,18 @@ fn commands_parse_from_json_naming_the_offending_field() {
         assert_eq!(err.field(), Some(expected), "{value}: {err}");
     }
 }
+
+#[test]
+fn parse_errors_never_echo_what_the_caller_sent() {
+    use serde_json::json;
+    for value in [
+        json!({"type": "open_case", "program": "housing", "client": {"name": "Ada", "household_size": "Ada Lovelace, 12 Secret Lane"}}),
+        json!({"type": "set_priority", "priority": "Ada Lovelace"}),
+        json!({"type": "add_note", "text": "x", "kind": "Ada Lovelace"}),
+    ] {
+        let err = Command::from_json(value).expect_err("bad input");
+        let text = err.to_string();
+        assert!(!text.contains("Ada Lovelace"), "{text}");
+        assert!(text.contains("expected"), "{text}");
+    }
+}

@@ -15,7 +15,6 @@ use arrow_array::builder::{
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator};
 use arrow_schema::{ArrowError, Field, Schema};
-use casekit::event::Event;
 use casekit::{Actor, CaseId, CaseQuery, CaseState, Error, StoreError, Timestamp};
 use chrono::NaiveDate;
 use pyo3::prelude::*;
@@ -380,12 +379,7 @@ fn events(engine: &Engine, actor: &Actor, query: &CaseQuery) -> Result<RecordBat
         let program = engine.get(actor, id)?.program;
         for mut e in engine.history(actor, id)? {
             // Frames are for analysis and get shared: never carry confidential text.
-            if let Event::NoteAdded { confidential: true, text, .. } = &mut e.event {
-                if !text.is_empty() {
-                    text.clear();
-                    e.redacted = true;
-                }
-            }
+            e.withhold_confidential_text();
             let payload = serde_json::to_string(&e.event).map_err(|err| Error::Storage(StoreError::backend(err)))?;
             t.row();
             t.str(Some(&e.event_id.to_string()));
@@ -505,7 +499,7 @@ fn notes(states: &[CaseState]) -> Result<RecordBatch, Error> {
     t.str_col("text");
     t.i64_col("length");
     for s in states {
-        for n in s.notes.iter().filter(|n| !n.confidential) {
+        for n in s.public_notes() {
             t.row();
             t.str(Some(&s.id.to_string()));
             t.str(Some(s.program.as_str()));

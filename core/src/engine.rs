@@ -482,11 +482,8 @@ impl<S: Store> Casebook<S> {
         let mut out = Vec::with_capacity(stored.len());
         for s in &stored {
             let mut e = s.decode()?;
-            if let Event::NoteAdded { confidential: true, text, .. } = &mut e.event {
-                if !sees {
-                    text.clear();
-                    e.redacted = true;
-                }
+            if !sees {
+                e.withhold_confidential_text();
             }
             out.push(e);
         }

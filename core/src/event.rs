@@ -585,6 +585,22 @@ pub fn upcast(event_type: &str, schema_version: u32, payload: Value) -> Result<V
     }
 }
 
+impl RecordedEvent {
+    /// Withholds confidential text from this event (a confidential note's text is
+    /// emptied and the event marked `redacted`): for readers who may not see it, and for
+    /// exports and frames, which get shared. Returns whether anything was withheld.
+    pub fn withhold_confidential_text(&mut self) -> bool {
+        match &mut self.event {
+            Event::NoteAdded { confidential: true, text, .. } if !text.is_empty() => {
+                text.clear();
+                self.redacted = true;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl StoredEvent {
     /// Decodes the payload (upcasting old versions) into a [`RecordedEvent`]. Garbage
     /// is an `integrity` error naming the case and sequence, never a panic.

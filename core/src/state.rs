@@ -124,6 +124,12 @@ impl CaseState {
         })
     }
 
+    /// The notes anyone who may read the case may see (no confidential ones): what
+    /// exports and frames carry.
+    pub fn public_notes(&self) -> impl Iterator<Item = &Note> {
+        self.notes.iter().filter(|n| !n.confidential)
+    }
+
     /// Whether the case is on hold.
     pub fn on_hold(&self) -> bool {
         self.hold.is_some()

@@ -94,3 +94,23 @@ impl StoreVersion for Casebook<MemoryStore> {
         casekit::Store::version(self.store(), case).expect("version")
     }
 }
+
+#[test]
+fn confidential_text_is_withheld_once_for_every_reader_that_may_not_see_it() {
+    let (book, _) = book();
+    let sup = supervisor();
+    let c = book.open_case(&sup, open_case("Ada")).expect("open").case_id;
+    book.execute(&sup, c, AddNote { text: "Disclosed".into(), confidential: true, ..Default::default() }, None)
+        .expect("note");
+    book.execute(&sup, c, AddNote { text: "Visited".into(), ..Default::default() }, None).expect("note");
+    let mut history = book.history(&sup, c).expect("history");
+    assert!(history.iter().all(|e| !e.redacted), "the supervisor sees everything");
+    let withheld: Vec<bool> = history.iter_mut().map(|e| e.withhold_confidential_text()).collect();
+    assert_eq!(withheld, vec![false, true, false]);
+    assert!(history[1].redacted);
+    let state = book.get(&sup, c).expect("get");
+    assert_eq!(state.public_notes().map(|n| n.text.as_str()).collect::<Vec<_>>(), vec!["Visited"]);
+    let auditor = casekit::Actor::new("aud", [casekit::Role::Auditor], ["housing"]);
+    let seen = book.history(&auditor, c).expect("history");
+    assert!(seen[1].redacted && matches!(&seen[1].event, casekit::Event::NoteAdded { text, .. } if text.is_empty()));
+}

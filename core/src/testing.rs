@@ -8,6 +8,8 @@
 //! and gets one `#[test]` per behaviour of the storage contract. The expression is
 //! evaluated afresh for every test and must give an empty store.
 
+pub mod random;
+
 use crate::actor::{Actor, Role};
 use crate::clock::{ManualClock, SequentialIds, Timestamp};
 use crate::command::*;

@@ -552,10 +552,16 @@ fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
 }
 
 fn optional_text(field: &str, value: &str, max: usize) -> Result<(), Error> {
-    if value.chars().count() > max {
+    // A text of at most `max` bytes has at most `max` characters: count only past that.
+    if value.len() > max && value.chars().count() > max {
         return Err(Error::validation(field, format!("must be at most {max} characters")));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    let control = if value.is_ascii() {
+        value.bytes().any(|b| (b < 0x20 || b == 0x7f) && !matches!(b, b'\n' | b'\t' | b'\r'))
+    } else {
+        value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    };
+    if control {
         return Err(Error::validation(field, "must not contain control characters"));
     }
     Ok(())

@@ -113,6 +113,11 @@ struct Working {
     sealed: Option<Sealed>,
 }
 
+/// How many cases' states a [`Casebook`] keeps in memory unless told otherwise: enough
+/// for the cases a team works on at once, small enough for a phone or a notebook
+/// (a case of a few dozen events takes a few KiB).
+pub const DEFAULT_CACHE_CAPACITY: usize = 256;
+
 /// The engine applications hold: commands, queries and subscriptions over one store.
 ///
 /// ```
@@ -157,15 +162,16 @@ impl<S: Store> Casebook<S> {
             ids,
             programs: RwLock::new(ProgramCatalog::new()),
             cache: Mutex::new(HashMap::new()),
-            cache_capacity: 1024,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
             subscribers: RwLock::new(Vec::new()),
             next_subscription: AtomicU64::new(1),
         }
     }
 
-    /// Sets how many cases' states are kept in memory between calls (default 1024). A
-    /// larger cache saves replays of busy cases; a smaller one saves memory. 0 keeps
-    /// none (every call loads the case from the store).
+    /// Sets how many cases' states are kept in memory between calls (default
+    /// [`DEFAULT_CACHE_CAPACITY`]). A larger cache saves replays of busy cases (a
+    /// server with thousands of active cases); a smaller one saves memory (a phone).
+    /// 0 keeps none (every call loads the case from the store).
     pub fn with_cache_capacity(mut self, cases: usize) -> Self {
         self.cache_capacity = cases;
         self
@@ -313,7 +319,7 @@ impl<S: Store> Casebook<S> {
                 }
             }
         }
-        let positions = self.store.append(&batches).map_err(from_store)?;
+        let positions = self.store.append(batches).map_err(from_store)?;
         let mut pos = positions.into_iter();
         for id in &staged.order {
             if let Some(Working { sealed: Some(sealed), .. }) = staged.work.get_mut(id) {
@@ -406,7 +412,7 @@ impl<S: Store> Casebook<S> {
             batches.push(batch_for(s, &next));
             states.push(next);
         }
-        let positions = match self.store.append(&batches) {
+        let positions = match self.store.append(batches) {
             Ok(p) => p,
             Err(e) => {
                 for s in &sealed {

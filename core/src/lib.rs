@@ -48,7 +48,9 @@ pub use clock::{Clock, IdGen, ManualClock, SequentialIds, Timestamp};
 pub use clock::{RandomIds, SystemClock};
 pub use command::{Command, CommandKind};
 pub use decide::{decide, Context};
-pub use engine::{BatchCommand, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport};
+pub use engine::{
+    BatchCommand, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport, DEFAULT_CACHE_CAPACITY,
+};
 pub use error::{Error, ErrorCode, Result, StoreError};
 pub use event::{Event, RecordedEvent, StoredEvent};
 pub use ids::*;

@@ -48,12 +48,12 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError> {
+    fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
         let mut inner = self.write();
         // Check every batch first, so a refused append changes nothing. Batches may
         // follow each other on the same case, so track the versions they reach.
         let mut versions: HashMap<CaseId, u64> = HashMap::new();
-        for b in batches {
+        for b in &batches {
             let actual = match versions.get(&b.case_id) {
                 Some(v) => *v,
                 None => inner.cases.get(&b.case_id).map_or(0, |c| c.summary.version),
@@ -74,8 +74,7 @@ impl Store for MemoryStore {
         let mut positions = Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum());
         for b in batches {
             let mut indexes = Vec::with_capacity(b.events.len());
-            for e in &b.events {
-                let mut e = e.clone();
+            for mut e in b.events {
                 e.position = inner.log.len() as u64 + 1;
                 positions.push(e.position);
                 indexes.push(inner.log.len());
@@ -84,14 +83,11 @@ impl Store for MemoryStore {
             match inner.cases.get_mut(&b.case_id) {
                 Some(row) => {
                     row.events.extend(indexes);
-                    row.summary = b.summary.clone();
-                    row.notes.extend(b.notes.iter().cloned());
+                    row.summary = b.summary;
+                    row.notes.extend(b.notes);
                 }
                 None => {
-                    inner.cases.insert(
-                        b.case_id,
-                        CaseRow { events: indexes, summary: b.summary.clone(), notes: b.notes.clone() },
-                    );
+                    inner.cases.insert(b.case_id, CaseRow { events: indexes, summary: b.summary, notes: b.notes });
                 }
             }
         }

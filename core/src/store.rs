@@ -163,6 +163,21 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
+/// Appends the [`words`] of `text` to `out`, each followed by a space, without a
+/// string per word (stores index every note's words on the write path).
+pub fn push_words(text: &str, out: &mut String) {
+    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if w.is_ascii() {
+            out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            // `str::to_lowercase` knows context rules (a final sigma) that per-char
+            // lowercasing does not; non-ASCII words take the exact path.
+            out.push_str(&w.to_lowercase());
+        }
+        out.push(' ');
+    }
+}
+
 /// Whether a summary passes every filter but the text and the cursor (which stores
 /// answer with their own indexes). Stores with no query engine of their own use it.
 pub fn summary_matches(s: &CaseSummary, q: &StoreQuery<'_>) -> bool {
@@ -193,8 +208,9 @@ pub fn summary_matches(s: &CaseSummary, q: &StoreQuery<'_>) -> bool {
 /// `read_log` never shows a reader a gap that a later commit could fill.
 pub trait Store: Send + Sync {
     /// Appends the batches atomically. Returns the global positions assigned to the
-    /// events, in order.
-    fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError>;
+    /// events, in order. The batches are the store's to keep (an in-memory store moves
+    /// their events instead of copying them).
+    fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError>;
 
     /// A case's events with sequence greater than `after_sequence`, in order.
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError>;
@@ -221,7 +237,7 @@ pub trait Store: Send + Sync {
 macro_rules! forward_store {
     ($($ptr:ident),*) => {$(
         impl<T: Store + ?Sized> Store for $ptr<T> {
-            fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError> {
+            fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
                 (**self).append(batches)
             }
             fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {
@@ -247,3 +263,24 @@ macro_rules! forward_store {
 }
 
 forward_store!(Arc, Box);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_words_writes_exactly_the_words() {
+        for text in [
+            "",
+            "  ,;: ",
+            "Rent ARREARS, paid: 2x £40 on 3/4",
+            "ΟΔΟΣ Σ ΣΑΣ café ÉCOLE naïve İstanbul ß",
+            "tab\tnew\nline—dash_underscore 東京 ۱۲۳",
+        ] {
+            let mut out = String::new();
+            push_words(text, &mut out);
+            let expected: String = words(text).map(|w| w + " ").collect();
+            assert_eq!(out, expected, "{text}");
+        }
+    }
+}

@@ -121,7 +121,7 @@ pub fn append_conflict_changes_nothing<S: Store>(store: S) {
     let mut replay = stored[1].clone();
     replay.sequence = 2;
     let batch = AppendBatch { case_id: c, expected_version: 1, events: vec![replay], summary, notes: vec![] };
-    match book.store().append(&[batch]) {
+    match book.store().append(vec![batch]) {
         Err(StoreError::Conflict { expected: 1, actual: 2, .. }) => {}
         other => panic!("expected a conflict, got {other:?}"),
     }

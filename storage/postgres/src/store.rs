@@ -663,7 +663,8 @@ fn write(conn: &mut Conn, channel: &str, batches: &[AppendBatch], encoded: &[Enc
 }
 
 impl Store for PostgresStore {
-    fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError> {
+    fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
+        let batches = batches.as_slice();
         if batches.is_empty() {
             return Ok(Vec::new());
         }

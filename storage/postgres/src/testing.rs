@@ -354,7 +354,7 @@ impl Drop for ScratchStore {
 }
 
 impl Store for ScratchStore {
-    fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError> {
+    fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
         self.store.append(batches)
     }
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {

@@ -143,7 +143,7 @@ fn times_round_trip_exactly() {
     e.recorded_at += chrono::Duration::nanoseconds(1);
     let summary = casekit::CaseSummary::of(&book.get(&sup, c).expect("get"));
     let batch = casekit::AppendBatch { case_id: c, expected_version: 1, events: vec![e], summary, notes: vec![] };
-    assert!(matches!(store.append(&[batch]), Err(StoreError::Backend(_))));
+    assert!(matches!(store.append(vec![batch]), Err(StoreError::Backend(_))));
     assert_eq!(store.version(c).expect("version"), Some(1));
 }
 

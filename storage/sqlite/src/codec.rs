@@ -31,31 +31,46 @@ pub(crate) fn id_bytes(id: Uuid) -> [u8; 16] {
 }
 
 /// A hash as stored: 32 bytes if it is canonical lowercase hex, else the text itself.
-pub(crate) fn hash_value(hex: &str) -> rusqlite::types::Value {
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
+/// Bound as a statement parameter without allocating (two per event appended).
+pub(crate) enum HashParam<'a> {
+    Bytes([u8; 32]),
+    Text(&'a str),
+}
+
+impl<'a> HashParam<'a> {
+    pub(crate) fn of(hex: &'a str) -> Self {
+        fn nibble(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            }
         }
-    }
-    fn decode(b: &[u8]) -> Option<Vec<u8>> {
+        let b = hex.as_bytes();
         if b.len() != 64 {
-            return None;
+            return HashParam::Text(hex);
         }
-        let mut out = Vec::with_capacity(32);
-        for pair in b.chunks_exact(2) {
-            out.push((nibble(pair[0])? << 4) | nibble(pair[1])?);
+        let mut out = [0u8; 32];
+        for (slot, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+            match (pair.first().copied().and_then(nibble), pair.get(1).copied().and_then(nibble)) {
+                (Some(hi), Some(lo)) => *slot = (hi << 4) | lo,
+                _ => return HashParam::Text(hex),
+            }
         }
-        Some(out)
-    }
-    match decode(hex.as_bytes()) {
-        Some(bytes) => rusqlite::types::Value::Blob(bytes),
-        None => rusqlite::types::Value::Text(hex.to_owned()),
+        HashParam::Bytes(out)
     }
 }
 
-/// Reads a hash stored by [`hash_value`].
+impl rusqlite::ToSql for HashParam<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(match self {
+            HashParam::Bytes(b) => rusqlite::types::ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            HashParam::Text(t) => rusqlite::types::ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+        })
+    }
+}
+
+/// Reads a hash stored as a [`HashParam`].
 pub(crate) fn get_hash(
     row: &Row<'_>,
     i: usize,
@@ -220,12 +235,11 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> Result<CaseSummary, StoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rusqlite::types::Value;
 
     fn round_trip(hash: &str) -> String {
         let conn = rusqlite::Connection::open_in_memory().expect("db");
         let mut stmt = conn.prepare("SELECT ?1").expect("stmt");
-        let mut rows = stmt.query([hash_value(hash)]).expect("query");
+        let mut rows = stmt.query([HashParam::of(hash)]).expect("query");
         let row = rows.next().expect("step").expect("row");
         get_hash(row, 0, "hash", &|m| integrity(None, m)).expect("decode")
     }
@@ -233,7 +247,7 @@ mod tests {
     #[test]
     fn canonical_hashes_are_stored_as_32_bytes_and_come_back_the_same() {
         let h = casekit::event::sha256_hex(b"x");
-        assert!(matches!(hash_value(&h), Value::Blob(ref b) if b.len() == 32));
+        assert!(matches!(HashParam::of(&h), HashParam::Bytes(_)));
         assert_eq!(round_trip(&h), h);
     }
 
@@ -241,7 +255,7 @@ mod tests {
     fn anything_else_is_kept_as_text() {
         let upper = casekit::event::sha256_hex(b"x").to_uppercase();
         for odd in ["", "abc", upper.as_str(), &"g".repeat(64), "ü".repeat(32).as_str()] {
-            assert!(matches!(hash_value(odd), Value::Text(_)), "{odd}");
+            assert!(matches!(HashParam::of(odd), HashParam::Text(_)), "{odd}");
             assert_eq!(round_trip(odd), odd);
         }
     }

@@ -1,14 +1,14 @@
 //! `SqliteStore`: connections, appends, reads, queries and blobs.
 
 use crate::codec::{
-    event_from_row, get_i64, get_text, get_u64, hash_value, id_bytes, int, is_whole_micros, micros, summary_from_row,
+    event_from_row, get_i64, get_text, get_u64, id_bytes, int, is_whole_micros, micros, summary_from_row, HashParam,
     EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
 use crate::query::{plan, range_only, search, Plan};
 use crate::schema::migrate;
 use casekit::event::sha256_hex;
-use casekit::store::{summary_matches, words, AppendBatch, CaseSummary, StoreQuery};
+use casekit::store::{push_words, summary_matches, AppendBatch, CaseSummary, StoreQuery};
 use casekit::{CaseId, Store, StoreError, StoredEvent};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
@@ -48,7 +48,8 @@ pub struct SqliteOptions {
     /// Reader connections kept open beside the writer, so reads run alongside writes
     /// (WAL). 0: every read goes through the writer's connection. Default 4.
     pub readers: usize,
-    /// Page cache per connection, in KiB (default 8192).
+    /// Page cache per connection, in KiB (default 2048, SQLite's own default: appends
+    /// touch the tails of the tables; raise it for large files under heavy queries).
     pub cache_size_kib: u32,
     /// A case list filtered by time ranges only (opened, closed, due) has no index in
     /// case-id order; the store first walks the cases in id order (fast when matches
@@ -64,7 +65,7 @@ impl Default for SqliteOptions {
             synchronous: Synchronous::Normal,
             busy_timeout: Duration::from_secs(5),
             readers: 4,
-            cache_size_kib: 8192,
+            cache_size_kib: 2048,
             range_walk_budget: 1000,
         }
     }
@@ -353,10 +354,7 @@ pub(crate) fn insert_note(
 ) -> rusqlite::Result<()> {
     let mut pending = String::with_capacity(text.len() + 2);
     pending.push(' ');
-    for w in words(text) {
-        pending.push_str(&w);
-        pending.push(' ');
-    }
+    push_words(text, &mut pending);
     conn.prepare_cached("INSERT INTO notes (note_id, case_id, confidential, pending) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![note_id, case_id, confidential, pending])?;
     if conn.last_insert_rowid() % NOTES_PER_FLUSH == 0 {
@@ -440,8 +438,8 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
                 e.event_type,
                 e.schema_version,
                 e.payload,
-                hash_value(&e.prev_hash),
-                hash_value(&e.hash),
+                HashParam::of(&e.prev_hash),
+                HashParam::of(&e.hash),
             ])
             .ctx(ctx)?;
         positions.push(u64::try_from(conn.last_insert_rowid()).unwrap_or(0));
@@ -574,7 +572,8 @@ fn clamp(v: u64) -> i64 {
 }
 
 impl Store for SqliteStore {
-    fn append(&self, batches: &[AppendBatch]) -> Result<Vec<u64>, StoreError> {
+    fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
+        let batches = batches.as_slice();
         if batches.is_empty() {
             return Ok(Vec::new());
         }

@@ -90,13 +90,14 @@ impl Committed {
     }
 
     /// The events the command appended, in their JSON form.
+    #[pyo3(signature = () -> "list[dict[str, typing.Any]]")]
     fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::to_py(py, &self.inner.events)
     }
 
     /// The event types, without converting the events.
-    fn event_types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.events.iter().map(|e| e.event.type_name()))
+    fn event_types(&self) -> Vec<&'static str> {
+        self.inner.events.iter().map(|e| e.event.type_name()).collect()
     }
 }
 
@@ -120,7 +121,7 @@ pub struct Book {
 impl Book {
     /// A casebook over a fresh in-memory store.
     #[staticmethod]
-    #[pyo3(signature = (clock = None, ids = "random"))]
+    #[pyo3(signature = (clock: "ManualClock | None" = None, ids = "random"))]
     fn in_memory(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>, ids: &str) -> PyResult<Self> {
         guard(py, || {
             let store: Box<dyn Store> = Box::new(casekit::MemoryStore::new());
@@ -131,7 +132,13 @@ impl Book {
 
     /// A casebook over a store named by a path (SQLite) or a URL.
     #[staticmethod]
-    #[pyo3(signature = (target, synchronous = "normal", clock = None, ids = "random", schema = None))]
+    #[pyo3(signature = (
+        target: "str | os.PathLike[str]",
+        synchronous = "normal",
+        clock: "ManualClock | None" = None,
+        ids = "random",
+        schema = None,
+    ))]
     fn open(
         py: Python<'_>,
         target: &Bound<'_, PyAny>,
@@ -167,6 +174,7 @@ impl Book {
 
     /// Registers (or replaces) a program: `{"id", "name", "required_instruments",
     /// "custom_fields"}`.
+    #[pyo3(signature = (program: "collections.abc.Mapping[str, typing.Any]"))]
     fn register_program(&self, py: Python<'_>, program: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
             let program: Program = from_py(program, "")?;
@@ -176,7 +184,12 @@ impl Book {
     }
 
     /// Runs one command given in its JSON form (`{"type": "add_note", ...}`).
-    #[pyo3(signature = (actor, case_id, command, expected_version = None))]
+    #[pyo3(signature = (
+        actor: "Actor",
+        case_id: "uuid.UUID | str | None",
+        command: "collections.abc.Mapping[str, typing.Any]",
+        expected_version: "int | None" = None,
+    ))]
     fn execute(
         &self,
         py: Python<'_>,
@@ -197,6 +210,10 @@ impl Book {
     }
 
     /// Runs many commands in one transaction: all or none.
+    #[pyo3(signature = (
+        actor: "Actor",
+        items: "collections.abc.Sequence[collections.abc.Mapping[str, typing.Any]]",
+    ) -> "list[Committed]")]
     fn execute_batch<'py>(
         &self,
         py: Python<'py>,
@@ -213,7 +230,14 @@ impl Book {
     }
 
     /// Stores a document's bytes and attaches its metadata to the case.
-    #[pyo3(signature = (actor, case_id, name, media_type, content, category = None))]
+    #[pyo3(signature = (
+        actor: "Actor",
+        case_id: "uuid.UUID | str",
+        name: "str",
+        media_type: "str",
+        content: "bytes",
+        category: "str | None" = None,
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn attach_document(
         &self,
@@ -249,6 +273,7 @@ impl Book {
     }
 
     /// A document's bytes, verified against its hash.
+    #[pyo3(signature = (actor: "Actor", case_id: "uuid.UUID | str", document_id: "uuid.UUID | str"))]
     fn document_content<'py>(
         &self,
         py: Python<'py>,
@@ -267,6 +292,7 @@ impl Book {
     }
 
     /// A case as the actor may see it, in its JSON form.
+    #[pyo3(signature = (actor: "Actor", case_id: "uuid.UUID | str") -> "dict[str, typing.Any]")]
     fn get<'py>(
         &self,
         py: Python<'py>,
@@ -283,6 +309,7 @@ impl Book {
     }
 
     /// A page of case summaries: `{"items": [...], "next_cursor": ...}`.
+    #[pyo3(signature = (actor: "Actor", query: "collections.abc.Mapping[str, typing.Any]") -> "dict[str, typing.Any]")]
     fn list<'py>(
         &self,
         py: Python<'py>,
@@ -299,6 +326,7 @@ impl Book {
     }
 
     /// A case's events as the actor may see them.
+    #[pyo3(signature = (actor: "Actor", case_id: "uuid.UUID | str") -> "list[dict[str, typing.Any]]")]
     fn history<'py>(
         &self,
         py: Python<'py>,
@@ -315,6 +343,7 @@ impl Book {
     }
 
     /// Recomputes a case's hash chain.
+    #[pyo3(signature = (actor: "Actor", case_id: "uuid.UUID | str") -> "dict[str, typing.Any]")]
     fn verify<'py>(
         &self,
         py: Python<'py>,
@@ -331,7 +360,7 @@ impl Book {
     }
 
     /// The global log after a position (the host's feed: not scoped to an actor).
-    #[pyo3(signature = (after = None, limit = None))]
+    #[pyo3(signature = (after: "int | None" = None, limit: "int | None" = None) -> "list[dict[str, typing.Any]]")]
     fn read_log<'py>(
         &self,
         py: Python<'py>,
@@ -351,6 +380,7 @@ impl Book {
     /// Calls `callback(event_json)` after every commit through this casebook. The
     /// callback runs on the committing thread, with the GIL; whatever it raises is
     /// reported as unraisable and never reaches the commit.
+    #[pyo3(signature = (callback: "collections.abc.Callable[[dict[str, typing.Any]], object]"))]
     fn subscribe(&self, py: Python<'_>, callback: Py<PyAny>) -> PyResult<u64> {
         guard(py, || {
             if !callback.bind(py).is_callable() {
@@ -369,6 +399,7 @@ impl Book {
     }
 
     /// Stops a subscription; returns whether it existed.
+    #[pyo3(signature = (id: "int"))]
     fn unsubscribe(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
         guard(py, || {
             let id = convert::u64_from_py(Some(id), "id")?.unwrap_or(0);
@@ -377,6 +408,7 @@ impl Book {
     }
 
     /// A frame (`cases`, `events`, `goals`, `assessments`, `notes`) as an Arrow stream.
+    #[pyo3(signature = (kind, actor: "Actor", query: "collections.abc.Mapping[str, typing.Any]"))]
     fn frame(
         &self,
         py: Python<'_>,
@@ -402,6 +434,7 @@ impl Book {
 /// Checks a command's JSON form and returns it normalized (defaults filled in), without
 /// running it.
 #[pyfunction]
+#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]") -> "dict[str, typing.Any]")]
 pub fn parse_command<'py>(py: Python<'py>, command: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
         let command = crate::commands::from_py(command)?;

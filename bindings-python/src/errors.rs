@@ -2,45 +2,47 @@
 //! per stable code (DESIGN.md), converted in one place. This is also the one place
 //! where a Rust panic is stopped before it can reach Python.
 
+use crate::introspection;
 use casekit::{Error, ErrorCode};
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PySystemError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use pyo3::{create_exception, PyTypeInfo};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-create_exception!(casekit, CaseKitError, PyException, "Base class of every casekit error; `.code` is the stable code.");
-create_exception!(casekit, NotFoundError, CaseKitError, "No such case, goal, task or document (`not_found`).");
-create_exception!(
-    casekit,
-    InvalidTransitionError,
-    CaseKitError,
+/// An exception class in module `casekit` (`create_exception!`), also described for the
+/// stub generator.
+macro_rules! exception {
+    ($name:ident($base:ty), $doc:literal) => {
+        create_exception!(casekit, $name, $base, $doc);
+        introspection::exception_class!($name, $base, $doc);
+    };
+}
+
+exception!(CaseKitError(PyException), "Base class of every casekit error; `.code` is the stable code.");
+exception!(NotFoundError(CaseKitError), "No such case, goal, task or document (`not_found`).");
+exception!(
+    InvalidTransitionError(CaseKitError),
     "The command is not allowed in the case's phase or hold state (`invalid_transition`)."
 );
-create_exception!(casekit, ValidationError, CaseKitError, "Bad or missing input; `.field` names it (`validation`).");
-create_exception!(
-    casekit,
-    PermissionDeniedError,
-    CaseKitError,
-    "The actor may not do or see this (`permission_denied`)."
-);
-create_exception!(
-    casekit,
-    ConflictError,
-    CaseKitError,
-    "The case changed since it was read: optimistic concurrency (`conflict`)."
-);
-create_exception!(casekit, StorageError, CaseKitError, "The store failed; nothing was half-written (`storage`).");
-create_exception!(
-    casekit,
-    IntegrityError,
-    CaseKitError,
-    "Stored data failed verification: hash chain, blob hash (`integrity`)."
-);
+exception!(ValidationError(CaseKitError), "Bad or missing input; `.field` names it (`validation`).");
+exception!(PermissionDeniedError(CaseKitError), "The actor may not do or see this (`permission_denied`).");
+exception!(ConflictError(CaseKitError), "The case changed since it was read: optimistic concurrency (`conflict`).");
+exception!(StorageError(CaseKitError), "The store failed; nothing was half-written (`storage`).");
+exception!(IntegrityError(CaseKitError), "Stored data failed verification: hash chain, blob hash (`integrity`).");
+
+// The attributes `init` gives the classes and `make` gives each instance.
+introspection::class_attribute!(CaseKitError, "code", "str", "The stable code (`internal` on the base class).");
+introspection::class_attribute!(CaseKitError, "field", "str | None", "The input field at fault, if any.");
+introspection::class_attribute!(CaseKitError, "case_id", "uuid.UUID | None", "The case concerned, if any.");
 
 /// The code a panic inside the native module is reported with: the call failed inside
 /// casekit, and the caller can do nothing about it but report it, like a store failure.
 pub const PANIC_CODE: ErrorCode = ErrorCode::Storage;
+
+/// `PANIC_CODE` as text, exported as `_native.PANIC_CODE`: a constant, so that pyo3 sees
+/// it (`ErrorCode::as_str` is not a `const fn`); `init` checks that the two agree.
+pub const PANIC_CODE_TEXT: &str = "storage";
 
 /// The exception class of a code. The one exhaustive match between codes and classes.
 fn class_of(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyType> {
@@ -55,20 +57,19 @@ fn class_of(py: Python<'_>, code: ErrorCode) -> Bound<'_, PyType> {
     }
 }
 
-/// Registers the exception classes on the module, each with class-level defaults for
-/// `.code`, `.field` and `.case_id` (so an instance raised from Python has them too).
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
+/// Gives the exception classes their class-level defaults for `.code`, `.field` and
+/// `.case_id` (so an instance raised from Python has them too); the module exports the
+/// classes themselves.
+pub fn init(py: Python<'_>) -> PyResult<()> {
+    if PANIC_CODE.as_str() != PANIC_CODE_TEXT {
+        return Err(PySystemError::new_err("casekit: PANIC_CODE_TEXT differs from PANIC_CODE"));
+    }
     let base = CaseKitError::type_object(py);
     base.setattr("code", "internal")?;
     base.setattr("field", py.None())?;
     base.setattr("case_id", py.None())?;
-    m.add("CaseKitError", &base)?;
     for code in ErrorCode::ALL {
-        let class = class_of(py, code);
-        class.setattr("code", code.as_str())?;
-        let name = class.name()?;
-        m.add(name.to_cow()?.as_ref(), class)?;
+        class_of(py, code).setattr("code", code.as_str())?;
     }
     Ok(())
 }

@@ -67,7 +67,7 @@ impl ArrowStream {
 #[pymethods]
 impl ArrowStream {
     /// The Arrow PyCapsule stream interface (pyarrow, polars, pandas via pyarrow).
-    #[pyo3(signature = (requested_schema = None))]
+    #[pyo3(signature = (requested_schema: "object | None" = None) -> "object")]
     fn __arrow_c_stream__<'py>(
         &self,
         py: Python<'py>,

@@ -4,30 +4,49 @@
 //! types and back, maps errors to exceptions, releases the GIL around engine and store
 //! work, and keeps Rust panics from reaching Python. The typed, documented API lives in
 //! the Python package (`python/casekit`).
+//!
+//! The module is declared inline (`#[pymodule] mod`) because that is what pyo3's
+//! introspection reads: its type stub, `python/casekit/_native.pyi`, is generated from
+//! the built library by `stubgen` (see the README).
 
 mod book;
 mod commands;
 mod convert;
 mod errors;
 mod frames;
+mod introspection;
 mod stores;
 mod values;
 
-use pyo3::prelude::*;
+/// The private native module behind the `casekit` package; the typed API is the package.
+#[pyo3::pymodule]
+mod _native {
+    use pyo3::prelude::*;
 
-#[pymodule]
-fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
-    m.add_class::<values::Actor>()?;
-    m.add_class::<values::ManualClock>()?;
-    m.add_class::<book::Book>()?;
-    m.add_class::<book::Committed>()?;
-    m.add_class::<frames::ArrowStream>()?;
-    m.add_function(wrap_pyfunction!(book::parse_command, m)?)?;
-    m.add_function(wrap_pyfunction!(book::command_names, m)?)?;
-    m.add_function(wrap_pyfunction!(book::error_codes, m)?)?;
-    m.add_function(wrap_pyfunction!(book::_panic_for_tests, m)?)?;
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("PANIC_CODE", errors::PANIC_CODE.as_str())?;
-    Ok(())
+    #[pymodule_export]
+    use crate::book::{_panic_for_tests, command_names, error_codes, parse_command, Book, Committed};
+    #[pymodule_export]
+    use crate::errors::{
+        CaseKitError, ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,
+        StorageError, ValidationError,
+    };
+    #[pymodule_export]
+    use crate::frames::ArrowStream;
+    #[pymodule_export]
+    use crate::values::{Actor, ManualClock};
+
+    /// The version of casekit.
+    #[pymodule_export]
+    #[allow(non_upper_case_globals)]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    /// The code a panic inside the native module is reported with.
+    #[pymodule_export]
+    const PANIC_CODE: &str = crate::errors::PANIC_CODE_TEXT;
+
+    /// Takes no module argument, so pyo3 still knows every member (the stub stays complete).
+    #[pymodule_init]
+    fn init(py: Python<'_>) -> PyResult<()> {
+        crate::errors::init(py)
+    }
 }

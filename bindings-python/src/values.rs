@@ -4,7 +4,6 @@ use crate::convert;
 use crate::errors::{self, guard};
 use casekit::{ActorId, ProgramId, Role};
 use pyo3::prelude::*;
-use pyo3::types::PyList;
 use std::sync::Arc;
 
 /// The acting user of a call. casekit does not authenticate: the application does, and
@@ -18,7 +17,11 @@ pub struct Actor {
 #[pymethods]
 impl Actor {
     #[new]
-    #[pyo3(signature = (id, roles = None, programs = None))]
+    #[pyo3(signature = (
+        id: "str",
+        roles: "collections.abc.Sequence[str] | None" = None,
+        programs: "collections.abc.Sequence[str] | None" = None,
+    ))]
     fn new(
         py: Python<'_>,
         id: &Bound<'_, PyAny>,
@@ -50,17 +53,18 @@ impl Actor {
 
     /// The actor's roles, sorted.
     #[getter]
-    fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.roles.iter().map(|r| r.as_str()))
+    fn roles(&self) -> Vec<&str> {
+        self.inner.roles.iter().map(|r| r.as_str()).collect()
     }
 
     /// The programs the actor works in, sorted.
     #[getter]
-    fn programs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.inner.programs.iter().map(|p| p.as_str()))
+    fn programs(&self) -> Vec<&str> {
+        self.inner.programs.iter().map(|p| p.as_str()).collect()
     }
 
     /// The actor's JSON form: `{"id": ..., "roles": [...], "programs": [...]}`.
+    #[pyo3(signature = () -> "dict[str, typing.Any]")]
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::to_py(py, &*self.inner)
     }
@@ -88,6 +92,7 @@ pub struct ManualClock {
 #[pymethods]
 impl ManualClock {
     #[new]
+    #[pyo3(signature = (start: "datetime.datetime | str"))]
     fn new(py: Python<'_>, start: &Bound<'_, PyAny>) -> PyResult<Self> {
         guard(py, || {
             let start = convert::datetime_from_py(start, "start")?;
@@ -96,12 +101,14 @@ impl ManualClock {
     }
 
     /// The clock's time (timezone-aware, UTC).
+    #[pyo3(signature = () -> "datetime.datetime")]
     fn now<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         use casekit::Clock;
         convert::datetime_to_py(py, &self.inner.now())
     }
 
     /// Moves the clock to `at` (a timezone-aware datetime; it may go backwards).
+    #[pyo3(signature = (at: "datetime.datetime | str"))]
     fn set(&self, py: Python<'_>, at: &Bound<'_, PyAny>) -> PyResult<()> {
         guard(py, || {
             self.inner.set(convert::datetime_from_py(at, "at")?);

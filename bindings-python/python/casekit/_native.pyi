@@ -1,113 +1,280 @@
-# Type stubs of casekit._native, the private native module (bindings-python/src).
-# Checked against the built module by `mypy.stubtest` in scripts/test.sh.
-import builtins
-import datetime
-import os
-import uuid
-from typing import Any, Callable, Mapping, Sequence, final
+# Generated from the built casekit._native by bindings-python/stubgen (pyo3 introspection
+# data): do not edit. Change bindings-python/src, then regenerate with
+#   CASEKIT_BLESS=1 bash bindings-python/scripts/test.sh
+"""
+The private native module behind the `casekit` package; the typed API is the package.
+"""
 
-__version__: str
-PANIC_CODE: str
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from os import PathLike
+from typing import Any, Final, List, SupportsFloat, SupportsIndex, final
+from uuid import UUID
 
-class CaseKitError(Exception):
-    code: str
-    field: str | None
-    case_id: uuid.UUID | None
+__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "command_names", "error_codes", "parse_command"]
 
-class NotFoundError(CaseKitError): ...
-class InvalidTransitionError(CaseKitError): ...
-class ValidationError(CaseKitError): ...
-class PermissionDeniedError(CaseKitError): ...
-class ConflictError(CaseKitError): ...
-class StorageError(CaseKitError): ...
-class IntegrityError(CaseKitError): ...
+PANIC_CODE: Final[str]
+"""
+The code a panic inside the native module is reported with.
+"""
+
+__version__: Final[str]
+"""
+The version of casekit.
+"""
 
 @final
 class Actor:
-    """The acting user of a call."""
-
-    def __new__(cls, id: str, roles: Sequence[str] | None = None, programs: Sequence[str] | None = None) -> Actor: ...
+    """
+    The acting user of a call. casekit does not authenticate: the application does, and
+    hands each call the actor it authenticated.
+    """
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self, /) -> int: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __new__(cls, /, id: str, roles: Sequence[str] | None = None, programs: Sequence[str] | None = None) -> Actor: ...
+    def __repr__(self, /) -> str: ...
     @property
-    def id(self) -> str: ...
+    def id(self, /) -> str:
+        """
+        The application's id for the user.
+        """
     @property
-    def roles(self) -> list[str]: ...
+    def programs(self, /) -> list[str]:
+        """
+        The programs the actor works in, sorted.
+        """
     @property
-    def programs(self) -> list[str]: ...
-    def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object, /) -> bool: ...
-    def __hash__(self) -> int: ...
-
-@final
-class ManualClock:
-    """A clock that moves only when told to."""
-
-    def __new__(cls, start: datetime.datetime | str) -> ManualClock: ...
-    def now(self) -> datetime.datetime: ...
-    def set(self, at: datetime.datetime | str) -> None: ...
-    def advance(
-        self, seconds: float = 0.0, *, minutes: float = 0.0, hours: float = 0.0, days: float = 0.0
-    ) -> None: ...
-
-@final
-class Committed:
-    @property
-    def case_id(self) -> str: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def phase(self) -> str: ...
-    @property
-    def created_id(self) -> str | None: ...
-    def events(self) -> list[dict[str, Any]]: ...
-    def event_types(self) -> list[str]: ...
+    def roles(self, /) -> list[str]:
+        """
+        The actor's roles, sorted.
+        """
+    def to_dict(self, /) -> dict[str, Any]:
+        """
+        The actor's JSON form: `{"id": ..., "roles": [...], "programs": [...]}`.
+        """
 
 @final
 class ArrowStream:
-    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    """
+    A finished frame, exported through the Arrow C stream interface.
+    """
+    def __arrow_c_stream__(self, /, requested_schema: object | None = None) -> object:
+        """
+        The Arrow PyCapsule stream interface (pyarrow, polars, pandas via pyarrow).
+        """
     @property
-    def num_rows(self) -> int: ...
+    def column_names(self, /) -> list[str]:
+        """
+        The column names, in order.
+        """
     @property
-    def column_names(self) -> list[str]: ...
+    def num_rows(self, /) -> int:
+        """
+        The number of rows.
+        """
 
 @final
 class Book:
+    """
+    The native casebook. Safe to share between threads: every call releases the GIL
+    while the engine and the store work.
+    """
+    def __repr__(self, /) -> str: ...
+    def attach_document(self, /, actor: Actor, case_id: UUID | str, name: str, media_type: str, content: bytes, category: str | None = None) -> Committed:
+        """
+        Stores a document's bytes and attaches its metadata to the case.
+        """
+    def document_content(self, /, actor: Actor, case_id: UUID | str, document_id: UUID | str) -> bytes:
+        """
+        A document's bytes, verified against its hash.
+        """
+    def execute(self, /, actor: Actor, case_id: UUID | str | None, command: Mapping[str, Any], expected_version: int | None = None) -> Committed:
+        """
+        Runs one command given in its JSON form (`{"type": "add_note", ...}`).
+        """
+    def execute_batch(self, /, actor: Actor, items: Sequence[Mapping[str, Any]]) -> List[Committed]:
+        """
+        Runs many commands in one transaction: all or none.
+        """
+    def frame(self, /, kind: str, actor: Actor, query: Mapping[str, Any]) -> ArrowStream:
+        """
+        A frame (`cases`, `events`, `goals`, `assessments`, `notes`) as an Arrow stream.
+        """
+    def get(self, /, actor: Actor, case_id: UUID | str) -> dict[str, Any]:
+        """
+        A case as the actor may see it, in its JSON form.
+        """
+    def history(self, /, actor: Actor, case_id: UUID | str) -> List[dict[str, Any]]:
+        """
+        A case's events as the actor may see them.
+        """
     @staticmethod
-    def in_memory(clock: ManualClock | None = None, ids: str = "random") -> Book: ...
+    def in_memory(clock: ManualClock | None = None, ids: str = "random") -> Book:
+        """
+        A casebook over a fresh in-memory store.
+        """
+    def list(self, /, actor: Actor, query: Mapping[str, Any]) -> dict[str, Any]:
+        """
+        A page of case summaries: `{"items": [...], "next_cursor": ...}`.
+        """
     @staticmethod
-    def open(
-        target: str | os.PathLike[str],
-        synchronous: str = "normal",
-        clock: ManualClock | None = None,
-        ids: str = "random",
-        schema: str | None = None,
-    ) -> Book: ...
+    def open(target: str | PathLike[str], synchronous: str = "normal", clock: ManualClock | None = None, ids: str = "random", schema: str | None = None) -> Book:
+        """
+        A casebook over a store named by a path (SQLite) or a URL.
+        """
+    def read_log(self, /, after: int | None = None, limit: int | None = None) -> List[dict[str, Any]]:
+        """
+        The global log after a position (the host's feed: not scoped to an actor).
+        """
+    def register_program(self, /, program: Mapping[str, Any]) -> None:
+        """
+        Registers (or replaces) a program: `{"id", "name", "required_instruments",
+        "custom_fields"}`.
+        """
     @property
-    def store(self) -> str: ...
-    def register_program(self, program: Mapping[str, Any]) -> None: ...
-    def execute(
-        self, actor: Actor, case_id: uuid.UUID | str | None, command: Mapping[str, Any], expected_version: int | None = None
-    ) -> Committed: ...
-    def execute_batch(self, actor: Actor, items: Sequence[Mapping[str, Any]]) -> builtins.list[Committed]: ...
-    def attach_document(
-        self,
-        actor: Actor,
-        case_id: uuid.UUID | str,
-        name: str,
-        media_type: str,
-        content: bytes,
-        category: str | None = None,
-    ) -> Committed: ...
-    def document_content(self, actor: Actor, case_id: uuid.UUID | str, document_id: uuid.UUID | str) -> bytes: ...
-    def get(self, actor: Actor, case_id: uuid.UUID | str) -> dict[str, Any]: ...
-    def list(self, actor: Actor, query: Mapping[str, Any]) -> dict[str, Any]: ...
-    def history(self, actor: Actor, case_id: uuid.UUID | str) -> builtins.list[dict[str, Any]]: ...
-    def verify(self, actor: Actor, case_id: uuid.UUID | str) -> dict[str, Any]: ...
-    def read_log(self, after: int | None = None, limit: int | None = None) -> builtins.list[dict[str, Any]]: ...
-    def subscribe(self, callback: Callable[[dict[str, Any]], object]) -> int: ...
-    def unsubscribe(self, id: int) -> bool: ...
-    def frame(self, kind: str, actor: Actor, query: Mapping[str, Any]) -> ArrowStream: ...
+    def store(self, /) -> str:
+        """
+        Which store this casebook uses (`memory`, `sqlite:PATH`).
+        """
+    def subscribe(self, /, callback: Callable[[dict[str, Any]], object]) -> int:
+        """
+        Calls `callback(event_json)` after every commit through this casebook. The
+        callback runs on the committing thread, with the GIL; whatever it raises is
+        reported as unraisable and never reaches the commit.
+        """
+    def unsubscribe(self, /, id: int) -> bool:
+        """
+        Stops a subscription; returns whether it existed.
+        """
+    def verify(self, /, actor: Actor, case_id: UUID | str) -> dict[str, Any]:
+        """
+        Recomputes a case's hash chain.
+        """
 
-def parse_command(command: Mapping[str, Any]) -> dict[str, Any]: ...
-def command_names() -> builtins.list[str]: ...
-def error_codes() -> builtins.list[str]: ...
-def _panic_for_tests(message: str) -> None: ...
+class CaseKitError(Exception):
+    """
+    Base class of every casekit error; `.code` is the stable code.
+    """
+    case_id: UUID | None
+    """
+    The case concerned, if any.
+    """
+    code: str
+    """
+    The stable code (`internal` on the base class).
+    """
+    field: str | None
+    """
+    The input field at fault, if any.
+    """
+
+@final
+class Committed:
+    """
+    A committed command. Its events are converted only when asked for.
+    """
+    @property
+    def case_id(self, /) -> str:
+        """
+        The case, as text.
+        """
+    @property
+    def created_id(self, /) -> str | None:
+        """
+        The id of the record the command created, as text.
+        """
+    def event_types(self, /) -> list[str]:
+        """
+        The event types, without converting the events.
+        """
+    def events(self, /) -> list[dict[str, Any]]:
+        """
+        The events the command appended, in their JSON form.
+        """
+    @property
+    def phase(self, /) -> str:
+        """
+        The case's phase after the command.
+        """
+    @property
+    def version(self, /) -> int:
+        """
+        The case's version after the command.
+        """
+
+class ConflictError(CaseKitError):
+    """
+    The case changed since it was read: optimistic concurrency (`conflict`).
+    """
+
+class IntegrityError(CaseKitError):
+    """
+    Stored data failed verification: hash chain, blob hash (`integrity`).
+    """
+
+class InvalidTransitionError(CaseKitError):
+    """
+    The command is not allowed in the case's phase or hold state (`invalid_transition`).
+    """
+
+@final
+class ManualClock:
+    """
+    A clock that moves only when told to: for tests, replays and scenarios.
+    """
+    def __new__(cls, /, start: datetime | str) -> ManualClock: ...
+    def __repr__(self, /) -> str: ...
+    def advance(self, /, seconds: SupportsFloat | SupportsIndex = 0.0, *, minutes: SupportsFloat | SupportsIndex = 0.0, hours: SupportsFloat | SupportsIndex = 0.0, days: SupportsFloat | SupportsIndex = 0.0) -> None:
+        """
+        Moves the clock forward (or back, with negative values).
+        """
+    def now(self, /) -> datetime:
+        """
+        The clock's time (timezone-aware, UTC).
+        """
+    def set(self, /, at: datetime | str) -> None:
+        """
+        Moves the clock to `at` (a timezone-aware datetime; it may go backwards).
+        """
+
+class NotFoundError(CaseKitError):
+    """
+    No such case, goal, task or document (`not_found`).
+    """
+
+class PermissionDeniedError(CaseKitError):
+    """
+    The actor may not do or see this (`permission_denied`).
+    """
+
+class StorageError(CaseKitError):
+    """
+    The store failed; nothing was half-written (`storage`).
+    """
+
+class ValidationError(CaseKitError):
+    """
+    Bad or missing input; `.field` names it (`validation`).
+    """
+
+def _panic_for_tests(message: str) -> None:
+    """
+    Panics inside the native module, to test that no panic reaches Python.
+    """
+
+def command_names() -> list[str]:
+    """
+    Every command's name, in the core's order (`casekit::CommandKind::ALL`).
+    """
+
+def error_codes() -> list[str]:
+    """
+    Every error code, in the core's order.
+    """
+
+def parse_command(command: Mapping[str, Any]) -> dict[str, Any]:
+    """
+    Checks a command's JSON form and returns it normalized (defaults filled in), without
+    running it.
+    """

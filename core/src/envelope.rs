@@ -34,7 +34,11 @@ pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> 
     let mut recorded = Vec::with_capacity(events.len());
     for event in events {
         version += 1;
-        let payload = serde_json::to_string(&event).map_err(|e| Error::Storage(StoreError::backend(e)))?;
+        // Sized for a typical payload up front: growing a string from empty copies it
+        // several times over.
+        let mut bytes = Vec::with_capacity(512);
+        serde_json::to_writer(&mut bytes, &event).map_err(|e| Error::Storage(StoreError::backend(e)))?;
+        let payload = String::from_utf8(bytes).map_err(|e| Error::Storage(StoreError::backend(e)))?;
         let mut s = StoredEvent {
             event_id: EventId(ctx.ids.next_id()),
             case_id,

@@ -527,6 +527,40 @@ pub fn format_timestamp(at: &Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// `format_timestamp`'s bytes written into `buf` without allocating, for the years
+/// 0000–9999 (`None` otherwise: the caller formats with chrono).
+fn micros_utc<'b>(at: &Timestamp, buf: &'b mut [u8; 27]) -> Option<&'b [u8]> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
+    // chrono prints a leap second's extra nanoseconds (past 999_999_999) as they are;
+    // leave those rare instants to chrono.
+    let nanos = at.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (0..width).rev() {
+            if let Some(slot) = buf.get_mut(at + i) {
+                *slot = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    };
+    put(0, 4, year);
+    put(5, 2, at.month());
+    put(8, 2, at.day());
+    put(11, 2, at.hour());
+    put(14, 2, at.minute());
+    put(17, 2, at.second());
+    put(20, 6, nanos / 1000);
+    for (i, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (26, b'Z')] {
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = c;
+        }
+    }
+    Some(buf.as_slice())
+}
+
 /// SHA-256 of bytes, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
@@ -564,7 +598,11 @@ pub fn event_hash(e: &StoredEvent) -> String {
     };
     let n = digits(e.sequence, &mut num);
     field(num.get(..n).unwrap_or_default());
-    field(format_timestamp(&e.recorded_at).as_bytes());
+    let mut time = [0u8; 27];
+    match micros_utc(&e.recorded_at, &mut time) {
+        Some(t) => field(t),
+        None => field(format_timestamp(&e.recorded_at).as_bytes()),
+    }
     field(e.actor.as_str().as_bytes());
     field(e.event_type.as_bytes());
     let n = digits(u64::from(e.schema_version), &mut num);
@@ -628,5 +666,35 @@ impl StoredEvent {
             hash: self.hash.clone(),
             redacted: false,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    #[test]
+    fn the_hash_time_is_the_rfc3339_microsecond_text() {
+        let mut buf = [0u8; 27];
+        // Every field at its edges, plus a spread of instants across the years.
+        let mut secs: Vec<i64> = vec![0, -1, 951_782_400, 4_102_444_799, 253_402_300_799, -62_167_219_200];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            secs.push((x % 253_402_300_800) as i64 - 62_167_219_200);
+        }
+        for (i, s) in secs.into_iter().enumerate() {
+            for nanos in [0, 1_000, 1_999, 999_999_999, (i as u32 * 7_919_000) % 1_000_000_000] {
+                let Some(t) = DateTime::from_timestamp(s, nanos) else { continue };
+                let fast = micros_utc(&t, &mut buf).map(|b| String::from_utf8_lossy(b).into_owned());
+                assert_eq!(fast.as_deref(), Some(format_timestamp(&t).as_str()), "{s} {nanos}");
+            }
+        }
+        // Outside 0000-9999 the caller falls back to chrono.
+        let far = DateTime::from_timestamp(253_402_300_800, 0).expect("year 10000");
+        assert!(micros_utc(&far, &mut buf).is_none());
     }
 }

@@ -670,6 +670,7 @@ impl StoredEvent {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
     use chrono::DateTime;

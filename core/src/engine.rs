@@ -113,6 +113,45 @@ struct Working {
     sealed: Option<Sealed>,
 }
 
+/// The case states kept between calls, least recently used first out. A state is
+/// taken out while a writer works on it and put back after, which counts as a use.
+#[derive(Default)]
+struct CaseCache {
+    states: HashMap<CaseId, (CaseState, u64)>,
+    /// Last use → case, oldest first.
+    order: std::collections::BTreeMap<u64, CaseId>,
+    tick: u64,
+}
+
+impl CaseCache {
+    fn remove(&mut self, id: &CaseId) -> Option<CaseState> {
+        let (state, used) = self.states.remove(id)?;
+        self.order.remove(&used);
+        Some(state)
+    }
+
+    fn get(&mut self, id: &CaseId) -> Option<CaseState> {
+        self.tick += 1;
+        let tick = self.tick;
+        let (state, used) = self.states.get_mut(id)?;
+        self.order.remove(used);
+        *used = tick;
+        self.order.insert(tick, *id);
+        Some(state.clone())
+    }
+
+    fn put(&mut self, state: CaseState, capacity: usize) {
+        self.remove(&state.id);
+        while self.states.len() >= capacity {
+            let Some((_, oldest)) = self.order.pop_first() else { break };
+            self.states.remove(&oldest);
+        }
+        self.tick += 1;
+        self.order.insert(self.tick, state.id);
+        self.states.insert(state.id, (state, self.tick));
+    }
+}
+
 /// How many cases' states a [`Casebook`] keeps in memory unless told otherwise: enough
 /// for the cases a team works on at once, small enough for a phone or a notebook
 /// (a case of a few dozen events takes a few KiB).
@@ -141,7 +180,7 @@ pub struct Casebook<S> {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     programs: RwLock<ProgramCatalog>,
-    cache: Mutex<HashMap<CaseId, CaseState>>,
+    cache: Mutex<CaseCache>,
     cache_capacity: usize,
     subscribers: RwLock<Vec<(SubscriptionId, Arc<Subscriber>)>>,
     next_subscription: AtomicU64,
@@ -161,7 +200,7 @@ impl<S: Store> Casebook<S> {
             clock,
             ids,
             programs: RwLock::new(ProgramCatalog::new()),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(CaseCache::default()),
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             subscribers: RwLock::new(Vec::new()),
             next_subscription: AtomicU64::new(1),
@@ -584,7 +623,7 @@ impl<S: Store> Casebook<S> {
         chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
     }
 
-    fn lock_cache(&self) -> MutexGuard<'_, HashMap<CaseId, CaseState>> {
+    fn lock_cache(&self) -> MutexGuard<'_, CaseCache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -606,7 +645,7 @@ impl<S: Store> Casebook<S> {
 
     /// The latest state, leaving a copy in the cache.
     fn current(&self, id: CaseId) -> Result<Option<CaseState>> {
-        let cached = self.lock_cache().get(&id).cloned();
+        let cached = self.lock_cache().get(&id);
         let state = self.refresh(id, cached)?;
         if let Some(s) = &state {
             self.checkin(Some(s.clone()));
@@ -648,14 +687,7 @@ impl<S: Store> Casebook<S> {
         if self.cache_capacity == 0 {
             return;
         }
-        let mut cache = self.lock_cache();
-        if cache.len() >= self.cache_capacity && !cache.contains_key(&state.id) {
-            // Cheap bounded cache: drop an arbitrary entry; it reloads on demand.
-            if let Some(k) = cache.keys().next().copied() {
-                cache.remove(&k);
-            }
-        }
-        cache.insert(state.id, state);
+        self.lock_cache().put(state, self.cache_capacity);
     }
 
     fn evict(&self, id: CaseId) {
@@ -746,5 +778,34 @@ pub fn verify_chain(case_id: CaseId, stored: &[StoredEvent]) -> VerifyReport {
         first_broken_sequence: None,
         problem: None,
         head_hash: (checked > 0).then_some(prev),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::actor::Role;
+    use crate::command::OpenCase;
+    use crate::memory::MemoryStore;
+    use crate::model::ClientDetails;
+
+    #[test]
+    fn the_cache_lets_the_least_recently_used_case_go() {
+        let book = Casebook::new(MemoryStore::new()).with_cache_capacity(2);
+        let sup = Actor::new("sam", [Role::Supervisor], ["p"]);
+        let open = |name: &str| {
+            let client = ClientDetails { name: name.into(), ..Default::default() };
+            book.open_case(&sup, OpenCase { program: "p".into(), client, ..Default::default() }).expect("open").case_id
+        };
+        let (a, b) = (open("a"), open("b"));
+        book.get(&sup, a).expect("get a");
+        let c = open("c");
+        let cached = |id: CaseId| book.lock_cache().states.contains_key(&id);
+        assert!(cached(a) && cached(c) && !cached(b), "b was used least recently");
+        // Evicted cases reload on demand.
+        assert_eq!(book.get(&sup, b).expect("get b").id, b);
+        assert_eq!(book.lock_cache().states.len(), 2);
+        assert_eq!(book.lock_cache().order.len(), 2);
     }
 }

@@ -166,6 +166,28 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// Appends the [`words`] of `text` to `out`, each followed by a space, without a
 /// string per word (stores index every note's words on the write path).
 pub fn push_words(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        // Most notes: a byte at a time (for ASCII, `char::is_alphanumeric` is
+        // `u8::is_ascii_alphanumeric`).
+        let mut bytes = Vec::with_capacity(text.len() + 1);
+        let mut in_word = false;
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                bytes.push(b.to_ascii_lowercase());
+                in_word = true;
+            } else if in_word {
+                bytes.push(b' ');
+                in_word = false;
+            }
+        }
+        if in_word {
+            bytes.push(b' ');
+        }
+        if let Ok(ascii) = std::str::from_utf8(&bytes) {
+            out.push_str(ascii);
+        }
+        return;
+    }
     for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
         if w.is_ascii() {
             out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())));
@@ -274,6 +296,9 @@ mod tests {
             "",
             "  ,;: ",
             "Rent ARREARS, paid: 2x £40 on 3/4",
+            "Plain ASCII: rent-arrears (x2), paid_in_full; 100% DONE!",
+            "a",
+            " trailing word",
             "ΟΔΟΣ Σ ΣΑΣ café ÉCOLE naïve İstanbul ß",
             "tab\tnew\nline—dash_underscore 東京 ۱۲۳",
         ] {

@@ -568,12 +568,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex of a digest (a table lookup: this runs for every event appended).
 fn to_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
     for b in bytes {
-        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
-        out.push(char::from_digit(u32::from(b & 0x0f), 16).unwrap_or('0'));
+        out.push(digit(b >> 4));
+        out.push(digit(b & 0x0f));
     }
-    out
+    // Only ASCII digits and letters went in.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The hash of an event: SHA-256 over its length-prefixed envelope fields and payload,

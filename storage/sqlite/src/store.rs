@@ -484,31 +484,51 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
             })
             .ctx(ctx)?;
         }
-        Some(_) => {
-            conn.prepare_cached(
-                "UPDATE cases SET version = ?2, phase = ?3, program = ?4, client_id = ?5, priority = ?6, \
-                 on_hold = ?7, next_due = ?8, opened_at = ?9, closed_at = ?10, updated_at = ?11, tags = ?12, \
-                 assignees = ?13, summary = ?14 WHERE case_id = ?1",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    &key[..],
-                    version,
-                    ix.phase,
-                    ix.program,
-                    ix.client_id,
-                    ix.priority,
-                    enc.on_hold,
-                    ix.next_due,
-                    ix.opened_at,
-                    ix.closed_at,
-                    enc.updated_at,
-                    enc.tags,
-                    enc.assignees,
-                    enc.summary,
-                ])
-            })
-            .ctx(ctx)?;
+        Some(old) => {
+            // Only the indexed columns that changed: SQLite rewrites the entries of every
+            // index whose column is assigned, even to the same value (a phase change
+            // would otherwise touch all seven indexes: four more pages per commit).
+            let mut sql = String::from(
+                "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, summary = ?7",
+            );
+            let mut values: Vec<Value> = Vec::with_capacity(7);
+            let mut set = |column: &str, value: Value| {
+                values.push(value);
+                sql.push_str(&format!(", {column} = ?{}", 7 + values.len()));
+            };
+            let o = &old.indexed;
+            let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+            if o.phase != ix.phase {
+                set("phase", Value::Text(ix.phase.clone()));
+            }
+            if o.program != ix.program {
+                set("program", Value::Text(ix.program.clone()));
+            }
+            if o.client_id != ix.client_id {
+                set("client_id", Value::Blob(ix.client_id.clone()));
+            }
+            if o.priority != ix.priority {
+                set("priority", Value::Text(ix.priority.clone()));
+            }
+            if o.next_due != ix.next_due {
+                set("next_due", opt(ix.next_due));
+            }
+            if o.opened_at != ix.opened_at {
+                set("opened_at", Value::Integer(ix.opened_at));
+            }
+            if o.closed_at != ix.closed_at {
+                set("closed_at", opt(ix.closed_at));
+            }
+            sql.push_str(" WHERE case_id = ?1");
+            conn.prepare_cached(&sql)
+                .and_then(|mut s| {
+                    let fixed: [&dyn rusqlite::ToSql; 7] =
+                        [&&key[..], &version, &enc.on_hold, &enc.updated_at, &enc.tags, &enc.assignees, &enc.summary];
+                    let all: Vec<&dyn rusqlite::ToSql> =
+                        fixed.into_iter().chain(values.iter().map(|v| v as &dyn rusqlite::ToSql)).collect();
+                    s.execute(all.as_slice())
+                })
+                .ctx(ctx)?;
         }
     }
     let (old_tags, old_assignees) = found.as_ref().map_or(("", ""), |c| (c.tags.as_str(), c.assignees.as_str()));

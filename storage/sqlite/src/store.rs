@@ -1,7 +1,7 @@
 //! `SqliteStore`: connections, appends, reads, queries and blobs.
 
 use crate::codec::{
-    event_from_row, get_i64, get_text, get_u64, id_bytes, int, is_whole_micros, micros, summary_from_row, HashParam,
+    event_from_row, get_text, get_u64, id_bytes, int, is_whole_micros, micros, summary_from_row, HashParam,
     EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
@@ -12,6 +12,7 @@ use casekit::store::{push_words, summary_matches, AppendBatch, CaseSummary, Stor
 use casekit::{CaseId, Store, StoreError, StoredEvent};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
@@ -295,15 +296,22 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
     })
 }
 
-/// A case row as the append finds it.
+/// A case row as the append finds it, compared with what the append writes: which
+/// indexed columns change, and the side lists as stored where they change.
 struct Current {
     version: u64,
-    indexed: Indexed,
-    tags: String,
-    assignees: String,
+    /// Per indexed column, in `INDEXED_COLUMNS` order: whether the append changes it.
+    changed: [bool; 7],
+    /// The stored tags (JSON), when the append changes them.
+    old_tags: Option<String>,
+    /// The stored assignees (JSON), when the append changes them.
+    old_assignees: Option<String>,
 }
 
-fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16]) -> Result<Option<Current>, StoreError> {
+/// The case row's indexed columns, in the order of `Current::changed`.
+const INDEXED_COLUMNS: [&str; 7] = ["phase", "program", "client_id", "priority", "next_due", "opened_at", "closed_at"];
+
+fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16], enc: &Encoded) -> Result<Option<Current>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT version, phase, program, client_id, priority, next_due, opened_at, closed_at, tags, assignees \
@@ -313,31 +321,42 @@ fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16]) -> Result<Option<
     let mut rows = stmt.query([&key[..]]).ctx(|| format!("case {case_id}: reading its version"))?;
     let Some(row) = rows.next().ctx(|| format!("case {case_id}: reading its version"))? else { return Ok(None) };
     let fail = |what: String| integrity(Some(case_id), format!("case {case_id}: stored case row: {what}"));
-    let opt_i64 = |i: usize, what: &str| -> Result<Option<i64>, StoreError> {
-        match row.get_ref(i).map_err(|e| fail(e.to_string()))? {
-            ValueRef::Null => Ok(None),
-            ValueRef::Integer(v) => Ok(Some(v)),
+    let value = |i: usize| row.get_ref(i).map_err(|e| fail(e.to_string()));
+    // Compared where they lie in the row, without copying them out.
+    let text_differs = |i: usize, what: &str, new: &str| -> Result<bool, StoreError> {
+        match value(i)? {
+            ValueRef::Text(t) => Ok(t != new.as_bytes()),
+            other => Err(fail(format!("{what} is {:?}, not text", other.data_type()))),
+        }
+    };
+    let int_differs = |i: usize, what: &str, new: Option<i64>| -> Result<bool, StoreError> {
+        match value(i)? {
+            ValueRef::Null => Ok(new.is_some()),
+            ValueRef::Integer(v) => Ok(new != Some(v)),
             other => Err(fail(format!("{what} is {:?}, not an integer", other.data_type()))),
         }
     };
-    let client_id = match row.get_ref(3).map_err(|e| fail(e.to_string()))? {
-        ValueRef::Blob(b) => b.to_vec(),
+    let ix = &enc.indexed;
+    let client_differs = match value(3)? {
+        ValueRef::Blob(b) => b != ix.client_id.as_slice(),
         _ => return Err(fail("client id is not an id".into())),
     };
-    Ok(Some(Current {
-        version: get_u64(row, 0, "version", &fail)?,
-        indexed: Indexed {
-            phase: get_text(row, 1, "phase", &fail)?,
-            program: get_text(row, 2, "program", &fail)?,
-            client_id,
-            priority: get_text(row, 4, "priority", &fail)?,
-            next_due: opt_i64(5, "next_due")?,
-            opened_at: get_i64(row, 6, "opened_at", &fail)?,
-            closed_at: opt_i64(7, "closed_at")?,
-        },
-        tags: get_text(row, 8, "tags", &fail)?,
-        assignees: get_text(row, 9, "assignees", &fail)?,
-    }))
+    if matches!(value(6)?, ValueRef::Null) {
+        return Err(fail("opened_at is Null, not an integer".into()));
+    }
+    let changed = [
+        text_differs(1, "phase", &ix.phase)?,
+        text_differs(2, "program", &ix.program)?,
+        client_differs,
+        text_differs(4, "priority", &ix.priority)?,
+        int_differs(5, "next_due", ix.next_due)?,
+        int_differs(6, "opened_at", Some(ix.opened_at))?,
+        int_differs(7, "closed_at", ix.closed_at)?,
+    ];
+    let old_tags = if text_differs(8, "tags", &enc.tags)? { Some(get_text(row, 8, "tags", &fail)?) } else { None };
+    let old_assignees =
+        if text_differs(9, "assignees", &enc.assignees)? { Some(get_text(row, 9, "assignees", &fail)?) } else { None };
+    Ok(Some(Current { version: get_u64(row, 0, "version", &fail)?, changed, old_tags, old_assignees }))
 }
 
 /// Notes wait this many at most (give or take rolled-back inserts) before their words
@@ -410,7 +429,7 @@ fn sync_side(
 fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &mut Vec<u64>) -> Result<(), StoreError> {
     let case_id = b.case_id;
     let key = &enc.case_id;
-    let found = current(conn, case_id, key)?;
+    let found = current(conn, case_id, key, enc)?;
     let actual = found.as_ref().map_or(0, |c| c.version);
     if actual != b.expected_version {
         return Err(StoreError::Conflict { case_id, expected: b.expected_version, actual });
@@ -474,7 +493,7 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
             })
             .ctx(ctx)?;
         }
-        Some(old) if old.indexed == *ix => {
+        Some(old) if !old.changed.contains(&true) => {
             conn.prepare_cached(
                 "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, \
                  summary = ?7 WHERE case_id = ?1",
@@ -491,33 +510,22 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
             let mut sql = String::from(
                 "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, summary = ?7",
             );
-            let mut values: Vec<Value> = Vec::with_capacity(7);
-            let mut set = |column: &str, value: Value| {
-                values.push(value);
-                sql.push_str(&format!(", {column} = ?{}", 7 + values.len()));
-            };
-            let o = &old.indexed;
             let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
-            if o.phase != ix.phase {
-                set("phase", Value::Text(ix.phase.clone()));
-            }
-            if o.program != ix.program {
-                set("program", Value::Text(ix.program.clone()));
-            }
-            if o.client_id != ix.client_id {
-                set("client_id", Value::Blob(ix.client_id.clone()));
-            }
-            if o.priority != ix.priority {
-                set("priority", Value::Text(ix.priority.clone()));
-            }
-            if o.next_due != ix.next_due {
-                set("next_due", opt(ix.next_due));
-            }
-            if o.opened_at != ix.opened_at {
-                set("opened_at", Value::Integer(ix.opened_at));
-            }
-            if o.closed_at != ix.closed_at {
-                set("closed_at", opt(ix.closed_at));
+            let new_values = [
+                Value::Text(ix.phase.clone()),
+                Value::Text(ix.program.clone()),
+                Value::Blob(ix.client_id.clone()),
+                Value::Text(ix.priority.clone()),
+                opt(ix.next_due),
+                Value::Integer(ix.opened_at),
+                opt(ix.closed_at),
+            ];
+            let mut values: Vec<Value> = Vec::with_capacity(7);
+            for ((column, value), changed) in INDEXED_COLUMNS.iter().zip(new_values).zip(old.changed) {
+                if changed {
+                    values.push(value);
+                    let _ = write!(sql, ", {column} = ?{}", 7 + values.len());
+                }
             }
             sql.push_str(" WHERE case_id = ?1");
             conn.prepare_cached(&sql)
@@ -531,13 +539,17 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
                 .ctx(ctx)?;
         }
     }
-    let (old_tags, old_assignees) = found.as_ref().map_or(("", ""), |c| (c.tags.as_str(), c.assignees.as_str()));
-    if old_tags != enc.tags {
-        sync_side(conn, case_id, key, "case_tags", "tag", old_tags, &b.summary.tags)?;
+    // A new case has no side rows yet; an existing one's lists as stored, where they change.
+    let (old_tags, old_assignees) = match &found {
+        None => (Some(""), Some("")),
+        Some(c) => (c.old_tags.as_deref(), c.old_assignees.as_deref()),
+    };
+    if let Some(old) = old_tags.filter(|old| *old != enc.tags) {
+        sync_side(conn, case_id, key, "case_tags", "tag", old, &b.summary.tags)?;
     }
-    if old_assignees != enc.assignees {
+    if let Some(old) = old_assignees.filter(|old| *old != enc.assignees) {
         let new: Vec<String> = b.summary.assignees.iter().map(|a| a.0.clone()).collect();
-        sync_side(conn, case_id, key, "case_assignees", "actor", old_assignees, &new)?;
+        sync_side(conn, case_id, key, "case_assignees", "actor", old, &new)?;
     }
     for (note_id, text, confidential) in &enc.notes {
         insert_note(conn, key, note_id, text, *confidential).ctx(|| format!("case {case_id}: indexing a note"))?;

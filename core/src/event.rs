@@ -194,6 +194,7 @@ pub enum Event {
         title: String,
         /// Due.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(serialize_with = "crate::event::time_serde::option")]
         due: Option<Timestamp>,
         /// Assignee.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +224,7 @@ pub enum Event {
         /// The task.
         task_id: TaskId,
         /// New due time (`null`: none).
+        #[serde(serialize_with = "crate::event::time_serde::option")]
         due: Option<Timestamp>,
     },
     /// Priority changed.
@@ -246,6 +248,7 @@ pub enum Event {
         reason: String,
         /// Expected end.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(serialize_with = "crate::event::time_serde::option")]
         until: Option<Timestamp>,
     },
     /// The case was resumed; open tasks' due times moved back by the time on hold.
@@ -478,6 +481,7 @@ pub struct RecordedEvent {
     /// Position in the store's global log (assigned by the store; 0 before storing).
     pub position: u64,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub recorded_at: Timestamp,
     /// Who caused it.
     pub actor: ActorId,
@@ -529,15 +533,29 @@ pub fn format_timestamp(at: &Timestamp) -> String {
 
 /// `format_timestamp`'s bytes written into `buf` without allocating, for the years
 /// 0000–9999 (`None` otherwise: the caller formats with chrono).
-fn micros_utc<'b>(at: &Timestamp, buf: &'b mut [u8; 27]) -> Option<&'b [u8]> {
+fn micros_utc<'b>(at: &Timestamp, buf: &'b mut [u8; 30]) -> Option<&'b [u8]> {
+    rfc3339_utc(at, Some(6), buf).map(str::as_bytes)
+}
+
+/// RFC 3339 in UTC with a `Z`, written into `buf`: `digits` fractional digits (6 for
+/// microseconds), or with `None` as chrono's serde writes it (`SecondsFormat::AutoSi`:
+/// none, 3, 6 or 9 digits, as few as keep the value). `None` for years outside
+/// 0000–9999 and leap seconds, which chrono formats itself.
+pub(crate) fn rfc3339_utc<'b>(at: &Timestamp, digits: Option<usize>, buf: &'b mut [u8; 30]) -> Option<&'b str> {
     use chrono::{Datelike, Timelike};
     let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999)?;
-    // chrono prints a leap second's extra nanoseconds (past 999_999_999) as they are;
-    // leave those rare instants to chrono.
     let nanos = at.nanosecond();
     if nanos >= 1_000_000_000 {
         return None;
     }
+    let (digits, fraction) = match digits {
+        Some(6) => (6, nanos / 1000),
+        Some(_) => return None,
+        None if nanos == 0 => (0, 0),
+        None if nanos % 1_000_000 == 0 => (3, nanos / 1_000_000),
+        None if nanos % 1000 == 0 => (6, nanos / 1000),
+        None => (9, nanos),
+    };
     let mut put = |at: usize, width: usize, mut v: u32| {
         for i in (0..width).rev() {
             if let Some(slot) = buf.get_mut(at + i) {
@@ -552,13 +570,42 @@ fn micros_utc<'b>(at: &Timestamp, buf: &'b mut [u8; 27]) -> Option<&'b [u8]> {
     put(11, 2, at.hour());
     put(14, 2, at.minute());
     put(17, 2, at.second());
-    put(20, 6, nanos / 1000);
-    for (i, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (26, b'Z')] {
+    let mut end = 19;
+    if digits > 0 {
+        put(20, digits, fraction);
+        end = 20 + digits;
+    }
+    let marks = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'.'), (end, b'Z')];
+    for (i, c) in marks {
         if let Some(slot) = buf.get_mut(i) {
             *slot = c;
         }
     }
-    Some(buf.as_slice())
+    std::str::from_utf8(buf.get(..=end)?).ok()
+}
+
+/// Serializes a time exactly as chrono's serde does, without its formatting machinery
+/// (every summary and many payloads carry several): for `#[serde(serialize_with)]`.
+pub mod time_serde {
+    use super::{rfc3339_utc, Timestamp};
+    use serde::{Serialize, Serializer};
+
+    /// A time.
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 30];
+        match rfc3339_utc(t, None, &mut buf) {
+            Some(text) => s.serialize_str(text),
+            None => t.serialize(s),
+        }
+    }
+
+    /// An optional time.
+    pub fn option<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 /// SHA-256 of bytes, lowercase hex.
@@ -601,7 +648,7 @@ pub fn event_hash(e: &StoredEvent) -> String {
     };
     let n = digits(e.sequence, &mut num);
     field(num.get(..n).unwrap_or_default());
-    let mut time = [0u8; 27];
+    let mut time = [0u8; 30];
     match micros_utc(&e.recorded_at, &mut time) {
         Some(t) => field(t),
         None => field(format_timestamp(&e.recorded_at).as_bytes()),
@@ -678,9 +725,20 @@ mod tests {
     use super::*;
     use chrono::DateTime;
 
+    struct Wrapped(Timestamp);
+
+    impl Wrapped {
+        fn json(&self) -> String {
+            let mut out = Vec::new();
+            let mut ser = serde_json::Serializer::new(&mut out);
+            time_serde::serialize(&self.0, &mut ser).expect("serialize");
+            String::from_utf8(out).expect("utf-8")
+        }
+    }
+
     #[test]
     fn the_hash_time_is_the_rfc3339_microsecond_text() {
-        let mut buf = [0u8; 27];
+        let mut buf = [0u8; 30];
         // Every field at its edges, plus a spread of instants across the years.
         let mut secs: Vec<i64> = vec![0, -1, 951_782_400, 4_102_444_799, 253_402_300_799, -62_167_219_200];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -691,13 +749,19 @@ mod tests {
             secs.push((x % 253_402_300_800) as i64 - 62_167_219_200);
         }
         for (i, s) in secs.into_iter().enumerate() {
-            for nanos in [0, 1_000, 1_999, 999_999_999, (i as u32 * 7_919_000) % 1_000_000_000] {
+            for nanos in [0, 1_000, 1_999, 5_000_000, 120_000_000, 999_999_999, (i as u32 * 7_919_000) % 1_000_000_000]
+            {
                 let Some(t) = DateTime::from_timestamp(s, nanos) else { continue };
                 let fast = micros_utc(&t, &mut buf).map(|b| String::from_utf8_lossy(b).into_owned());
                 assert_eq!(fast.as_deref(), Some(format_timestamp(&t).as_str()), "{s} {nanos}");
+                assert_eq!(Wrapped(t).json(), serde_json::to_string(&t).expect("json"), "{s} {nanos}");
             }
         }
         // Outside 0000-9999 the caller falls back to chrono.
+        for (s, nanos) in [(-62_167_219_201, 0), (253_402_300_800, 5)] {
+            let t = DateTime::from_timestamp(s, nanos).expect("time");
+            assert_eq!(Wrapped(t).json(), serde_json::to_string(&t).expect("json"));
+        }
         let far = DateTime::from_timestamp(253_402_300_800, 0).expect("year 10000");
         assert!(micros_utc(&far, &mut buf).is_none());
     }

@@ -196,6 +196,7 @@ pub struct Assignment {
     /// Primary or secondary.
     pub role: AssignmentRole,
     /// When the assignment was made.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub assigned_at: Timestamp,
 }
 
@@ -243,6 +244,7 @@ pub struct Assessment {
     /// every reassessment or reopening).
     pub cycle: u32,
     /// When it was recorded.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub recorded_at: Timestamp,
     /// Who recorded it.
     pub recorded_by: ActorId,
@@ -341,6 +343,7 @@ pub struct Goal {
     /// Where it stands.
     pub status: GoalStatus,
     /// When it was added.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub created_at: Timestamp,
 }
 
@@ -424,6 +427,7 @@ pub struct Task {
     pub title: String,
     /// When it is due. Holds push it back by the time spent on hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::event::time_serde::option")]
     pub due: Option<Timestamp>,
     /// Who should do it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -431,9 +435,11 @@ pub struct Task {
     /// Where it stands.
     pub status: TaskStatus,
     /// When it was created.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub created_at: Timestamp,
     /// When it was completed or cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::event::time_serde::option")]
     pub finished_at: Option<Timestamp>,
     /// Why it was cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -471,6 +477,7 @@ pub struct Note {
     /// Who wrote it.
     pub author: ActorId,
     /// When.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub created_at: Timestamp,
 }
 
@@ -522,8 +529,10 @@ pub struct Referral {
     /// Where it stands.
     pub status: ReferralStatus,
     /// When it was made.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub created_at: Timestamp,
     /// When its status last changed.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub updated_at: Timestamp,
 }
 
@@ -546,6 +555,7 @@ pub struct DocumentMeta {
     /// Who attached it.
     pub attached_by: ActorId,
     /// When.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub attached_at: Timestamp,
 }
 
@@ -626,6 +636,7 @@ pub struct Closure {
     /// Who closed it.
     pub closed_by: ActorId,
     /// When.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub closed_at: Timestamp,
 }
 
@@ -635,8 +646,10 @@ pub struct Hold {
     /// Why.
     pub reason: String,
     /// Since when.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub since: Timestamp,
     /// Expected end, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::event::time_serde::option")]
     pub until: Option<Timestamp>,
 }

@@ -66,10 +66,12 @@ pub struct CaseState {
     /// How many times the case was reopened.
     pub reopened_count: u32,
     /// When the case was opened.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub opened_at: Timestamp,
     /// Who opened it.
     pub opened_by: ActorId,
     /// When it last changed.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub updated_at: Timestamp,
 }
 

@@ -36,14 +36,18 @@ pub struct CaseSummary {
     /// Whether the case is on hold.
     pub on_hold: bool,
     /// The earliest due time of an open task (none while on hold or closed).
+    #[serde(serialize_with = "crate::event::time_serde::option")]
     pub next_due: Option<Timestamp>,
     /// Open tasks.
     pub open_tasks: u32,
     /// When it was opened.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub opened_at: Timestamp,
     /// When it was closed (none while open).
+    #[serde(serialize_with = "crate::event::time_serde::option")]
     pub closed_at: Option<Timestamp>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::event::time_serde::serialize")]
     pub updated_at: Timestamp,
     /// Its version.
     pub version: u64,

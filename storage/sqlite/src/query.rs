@@ -172,27 +172,30 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>, index: Option<&str>
         time("closed_at", "<", micros_ceil(&t));
     }
     if let Some(search) = text {
-        // The matching notes (indexed, or still pending: every word, space-delimited,
-        // in their word list), keeping a confidential note only where the reader may
-        // see it: cases of a program they supervise, or assigned to them.
+        // The matching notes (in the FTS index, whose rowid is the event's log position
+        // × 2 + confidential; or still waiting at the tail of the log), keeping a
+        // confidential note only where the reader may see it: cases of a program they
+        // supervise, or assigned to them.
         sql.push_str(
-            " AND c.case_id IN (SELECT n.case_id FROM notes n WHERE n.note_key IN \
-             (SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? \
-             UNION ALL SELECT note_key FROM notes WHERE note_key > (SELECT upto FROM notes_indexed)",
+            " AND c.case_id IN (SELECT e.case_id FROM \
+             (SELECT rowid >> 1 AS pos, rowid & 1 AS conf FROM notes_fts WHERE notes_fts MATCH ? \
+             UNION ALL SELECT position, coalesce(json_extract(payload, '$.confidential'), 0) FROM events \
+             WHERE position > (SELECT upto FROM notes_indexed) AND event_type = 'note_added' \
+             AND casekit_note_match(payload",
         );
         params.push(Value::Text(search.expression));
         for w in search.words {
-            sql.push_str(" AND instr(pending, ?) > 0");
-            params.push(Value::Text(format!(" {w} ")));
+            sql.push_str(", ?");
+            params.push(Value::Text(w));
         }
-        sql.push_str(") AND (n.confidential = 0");
+        sql.push_str(")) m CROSS JOIN events e ON e.position = m.pos WHERE (m.conf = 0");
         if !q.notes.supervised_programs.is_empty() {
-            sql.push_str(" OR EXISTS (SELECT 1 FROM cases s WHERE s.case_id = n.case_id AND s.program IN ");
+            sql.push_str(" OR EXISTS (SELECT 1 FROM cases s WHERE s.case_id = e.case_id AND s.program IN ");
             placeholders(&mut sql, q.notes.supervised_programs.len());
             sql.push(')');
             params.extend(q.notes.supervised_programs.iter().map(|p| Value::Text(p.0.clone())));
         }
-        sql.push_str(" OR EXISTS (SELECT 1 FROM case_assignees w WHERE w.actor = ? AND w.case_id = n.case_id)))");
+        sql.push_str(" OR EXISTS (SELECT 1 FROM case_assignees w WHERE w.actor = ? AND w.case_id = e.case_id)))");
         params.push(Value::Text(q.notes.actor.0.clone()));
     }
     let _ = write!(sql, " AND {key} > ? ORDER BY {key} LIMIT ?) ORDER BY o.case_id");

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 /// The schema version this crate writes. A file at a newer version is refused (open it
 /// with a newer casekit-sqlite); older files are migrated forward on open.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Version 1: events, case summaries with their first indexes, tags, assignees, blobs.
 const V1: &str = "
@@ -104,6 +104,23 @@ CREATE INDEX cases_opened ON cases (opened_at, program);
 CREATE INDEX cases_closed ON cases (closed_at, program) WHERE closed_at IS NOT NULL;
 ";
 
+/// Version 4: note search reads the notes from the events themselves; the `notes` table
+/// (one more row, and page, per note commit) goes. The FTS rowid of a note is its
+/// event's log position × 2, plus 1 if it is confidential, so a match yields the event
+/// (and through it the case) and the confidentiality without another table. Notes after
+/// `notes_indexed.upto` (now a log position) are not in the index yet: an append that
+/// crosses a multiple of `NOTE_FLUSH_POSITIONS` moves them in, in bulk (one FTS5
+/// segment per note commit would cost more than the rest of the append); searches read
+/// the waiting ones from the tail of the log. The index is rebuilt from the events.
+const V4: &str = "
+DROP TABLE notes;
+DROP TABLE notes_fts;
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    words, content='', detail='none', columnsize=0, tokenize='ascii'
+);
+UPDATE notes_indexed SET upto = 0;
+";
+
 /// One migration: the SQL, then optional code (data backfills).
 struct Migration {
     version: u32,
@@ -113,38 +130,12 @@ struct Migration {
 
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, sql: V1, backfill: None },
-    Migration { version: 2, sql: V2, backfill: Some(backfill_notes) },
+    // Version 2 used to index the notes of older files here; version 4 rebuilds the
+    // index from the events for every file, so the step only creates its tables now.
+    Migration { version: 2, sql: V2, backfill: None },
     Migration { version: 3, sql: V3, backfill: None },
+    Migration { version: 4, sql: V4, backfill: Some(crate::store::flush_notes) },
 ];
-
-/// Indexes the notes of files written before version 2 (read from their events).
-fn backfill_notes(conn: &Connection) -> rusqlite::Result<()> {
-    let mut select =
-        conn.prepare("SELECT case_id, payload FROM events WHERE event_type = 'note_added' ORDER BY position")?;
-    let mut rows = select.query([])?;
-    while let Some(row) = rows.next()? {
-        let case_id: Vec<u8> = match row.get(0) {
-            Ok(v) => v,
-            Err(_) => continue,
-        };
-        let payload: String = match row.get(1) {
-            Ok(v) => v,
-            Err(_) => continue,
-        };
-        // A payload that does not decode is left out of the index; `verify` reports it.
-        let Some((note_id, text, confidential)) = note_fields(&payload) else { continue };
-        crate::store::insert_note(conn, &case_id, &note_id, &text, confidential)?;
-    }
-    crate::store::flush_notes(conn)
-}
-
-fn note_fields(payload: &str) -> Option<([u8; 16], String, bool)> {
-    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
-    let note_id = uuid::Uuid::parse_str(v.get("note_id")?.as_str()?).ok()?;
-    let text = v.get("text")?.as_str()?.to_owned();
-    let confidential = v.get("confidential").and_then(serde_json::Value::as_bool).unwrap_or(false);
-    Some((*note_id.as_bytes(), text, confidential))
-}
 
 fn user_version(conn: &Connection) -> Result<u32, StoreError> {
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).ctx(|| "reading the schema version".into())?;

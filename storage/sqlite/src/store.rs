@@ -135,7 +135,7 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()>
         options.cache_size_kib
     ))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-    Ok(())
+    register_functions(conn)
 }
 
 impl SqliteStore {
@@ -244,7 +244,6 @@ struct Encoded {
     tags: String,
     assignees: String,
     summary: String,
-    notes: Vec<([u8; 16], String, bool)>,
 }
 
 /// The indexed columns of a case row: when none changes, the update leaves the
@@ -292,7 +291,6 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
         tags: json("tags", serde_json::to_string(&s.tags))?,
         assignees: json("assignees", serde_json::to_string(&s.assignees))?,
         summary: json("summary", serde_json::to_string(s))?,
-        notes: b.notes.iter().map(|n| (id_bytes(n.note_id.0), n.text.clone(), n.confidential)).collect(),
     })
 }
 
@@ -359,39 +357,72 @@ fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16], enc: &Encoded) ->
     Ok(Some(Current { version: get_u64(row, 0, "version", &fail)?, changed, old_tags, old_assignees }))
 }
 
-/// Notes wait this many at most (give or take rolled-back inserts) before their words
-/// move into the FTS index.
-const NOTES_PER_FLUSH: i64 = 256;
+/// An append that crosses a multiple of this many log positions moves the notes not
+/// yet in the text index into it: searches read at most about this many events (and
+/// one append's) from the tail of the log.
+const NOTE_FLUSH_POSITIONS: u64 = 512;
 
-/// Queues one note's words for search (see the schema's version 2).
-pub(crate) fn insert_note(
-    conn: &Connection,
-    case_id: &[u8],
-    note_id: &[u8],
-    text: &str,
+/// The fields of a `note_added` payload the search needs.
+#[derive(serde::Deserialize)]
+struct NotePayload {
+    text: String,
+    #[serde(default)]
     confidential: bool,
-) -> rusqlite::Result<()> {
-    let mut pending = String::with_capacity(text.len() + 2);
-    pending.push(' ');
-    push_words(text, &mut pending);
-    conn.prepare_cached("INSERT INTO notes (note_id, case_id, confidential, pending) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![note_id, case_id, confidential, pending])?;
-    if conn.last_insert_rowid() % NOTES_PER_FLUSH == 0 {
-        flush_notes(conn)?;
-    }
-    Ok(())
 }
 
-/// Moves every pending note's words into the FTS index (one segment for all of them).
+/// A note's words for the index (` w1 w2 ... `), or `None` if the payload does not
+/// decode (the index leaves it out; `verify` reports the event).
+fn note_words(payload: &str, out: &mut String) -> Option<bool> {
+    let note: NotePayload = serde_json::from_str(payload).ok()?;
+    out.clear();
+    out.push(' ');
+    push_words(&note.text, out);
+    Some(note.confidential)
+}
+
+/// `casekit_note_match(payload, word, ...)`: whether a `note_added` payload has every
+/// word (as `casekit::store::words` cuts them). Searches use it on the notes not yet
+/// in the FTS index.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "casekit_note_match",
+        -1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let Ok(payload) = ctx.get_raw(0).as_str() else { return Ok(false) };
+            let mut words = String::new();
+            if note_words(payload, &mut words).is_none() {
+                return Ok(false);
+            }
+            for i in 1..ctx.len() {
+                let Ok(word) = ctx.get_raw(i).as_str() else { return Ok(false) };
+                if !words.contains(&format!(" {word} ")) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        },
+    )
+}
+
+/// Moves every note after `notes_indexed.upto` into the FTS index (one segment for all
+/// of them) and moves the mark to the end of the log.
 pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
     let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
-    conn.prepare_cached(
-        "INSERT INTO notes_fts (rowid, words) \
-         SELECT note_key, pending FROM notes WHERE note_key > ?1 AND pending IS NOT NULL",
-    )?
-    .execute([upto])?;
-    conn.prepare_cached("UPDATE notes SET pending = NULL WHERE note_key > ?1")?.execute([upto])?;
-    conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(note_key), 0) FROM notes)")?
+    let mut select = conn.prepare_cached(
+        "SELECT position, payload FROM events WHERE position > ?1 AND event_type = 'note_added' ORDER BY position",
+    )?;
+    let mut insert = conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?;
+    let mut rows = select.query([upto])?;
+    let mut words = String::with_capacity(256);
+    while let Some(row) = rows.next()? {
+        let position: i64 = row.get(0)?;
+        let Ok(payload) = row.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
+        let Some(confidential) = note_words(payload, &mut words) else { continue };
+        insert.execute(params![position.saturating_mul(2) + i64::from(confidential), words])?;
+    }
+    conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
         .execute([])?;
     Ok(())
 }
@@ -551,9 +582,6 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
         let new: Vec<String> = b.summary.assignees.iter().map(|a| a.0.clone()).collect();
         sync_side(conn, case_id, key, "case_assignees", "actor", old, &new)?;
     }
-    for (note_id, text, confidential) in &enc.notes {
-        insert_note(conn, key, note_id, text, *confidential).ctx(|| format!("case {case_id}: indexing a note"))?;
-    }
     Ok(())
 }
 
@@ -615,6 +643,18 @@ impl Store for SqliteStore {
         run(&conn, "BEGIN IMMEDIATE").ctx(|| format!("case {first}: starting the append"))?;
         let mut positions = Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum());
         let written = batches.iter().zip(&encoded).try_for_each(|(b, e)| append_batch(&conn, b, e, &mut positions));
+        // Crossing a multiple of NOTE_FLUSH_POSITIONS: the waiting notes go into the index.
+        let crossed = match (positions.first(), positions.last()) {
+            (Some(first), Some(last)) => last / NOTE_FLUSH_POSITIONS > first.saturating_sub(1) / NOTE_FLUSH_POSITIONS,
+            _ => false,
+        };
+        let written = written.and_then(|()| {
+            if crossed {
+                flush_notes(&conn).ctx(|| format!("case {first}: indexing notes"))
+            } else {
+                Ok(())
+            }
+        });
         let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first}: committing")));
         if let Err(e) = committed {
             if !conn.is_autocommit() {

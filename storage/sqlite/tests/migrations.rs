@@ -16,8 +16,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-const SCHEMAS: [(u32, &str); 2] =
-    [(1, include_str!("fixtures/schema_v1.sql")), (2, include_str!("fixtures/schema_v2.sql"))];
+const SCHEMAS: [(u32, &str); 3] = [
+    (1, include_str!("fixtures/schema_v1.sql")),
+    (2, include_str!("fixtures/schema_v2.sql")),
+    (3, include_str!("fixtures/schema_v3.sql")),
+];
 
 /// Sequential ids from a given counter, so a second casebook can go on where the first
 /// stopped and both hand out the same ids.
@@ -55,7 +58,8 @@ fn micros(t: &casekit::Timestamp) -> i64 {
 }
 
 /// Writes the reference's events, case rows and side tables the way version `version`
-/// did (and, from version 2, its notes: the first half indexed, the rest pending).
+/// did (and, in versions 2 and 3, its notes table: the first half indexed, the rest
+/// pending).
 fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<MemoryStore>) {
     let conn = Connection::open(path).expect("fixture db");
     conn.execute_batch("PRAGMA journal_mode = WAL").expect("wal");

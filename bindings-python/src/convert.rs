@@ -12,6 +12,7 @@ use pyo3::types::{IntoPyDict, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, P
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+use std::fmt::Write;
 
 /// Deeper input than this is refused: nothing in casekit nests that deep, and deep
 /// recursion is how hostile input turns into a stack overflow.
@@ -138,7 +139,11 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
                 .map_err(|_| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
                 .into_owned();
             let len = path.len();
-            *path = join(path, &key);
+            // In place: the path is only read if a value is refused.
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(&key);
             let value = to_value(&v, path, depth + 1)?;
             path.truncate(len);
             map.insert(key, value);
@@ -149,7 +154,7 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
         let mut out = Vec::new();
         for (i, item) in obj.try_iter()?.enumerate() {
             let len = path.len();
-            path.push_str(&format!("[{i}]"));
+            let _ = write!(path, "[{i}]");
             out.push(to_value(&item?, path, depth + 1)?);
             path.truncate(len);
         }

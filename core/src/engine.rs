@@ -115,39 +115,38 @@ struct Working {
 
 /// The case states kept between calls, least recently used first out. A state is
 /// taken out while a writer works on it and put back after, which counts as a use.
+/// Each entry carries the tick of its last use; a full cache scans for the oldest when
+/// a new case comes in (rare next to the uses, which stay O(1)).
 #[derive(Default)]
 struct CaseCache {
     states: HashMap<CaseId, (CaseState, u64)>,
-    /// Last use → case, oldest first.
-    order: std::collections::BTreeMap<u64, CaseId>,
     tick: u64,
 }
 
 impl CaseCache {
     fn remove(&mut self, id: &CaseId) -> Option<CaseState> {
-        let (state, used) = self.states.remove(id)?;
-        self.order.remove(&used);
-        Some(state)
+        self.states.remove(id).map(|(state, _)| state)
     }
 
     fn get(&mut self, id: &CaseId) -> Option<CaseState> {
         self.tick += 1;
-        let tick = self.tick;
         let (state, used) = self.states.get_mut(id)?;
-        self.order.remove(used);
-        *used = tick;
-        self.order.insert(tick, *id);
+        *used = self.tick;
         Some(state.clone())
     }
 
     fn put(&mut self, state: CaseState, capacity: usize) {
-        self.remove(&state.id);
+        self.tick += 1;
+        if let Some(slot) = self.states.get_mut(&state.id) {
+            *slot = (state, self.tick);
+            return;
+        }
         while self.states.len() >= capacity {
-            let Some((_, oldest)) = self.order.pop_first() else { break };
+            let Some(oldest) = self.states.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| *id) else {
+                break;
+            };
             self.states.remove(&oldest);
         }
-        self.tick += 1;
-        self.order.insert(self.tick, state.id);
         self.states.insert(state.id, (state, self.tick));
     }
 }
@@ -806,6 +805,5 @@ mod tests {
         // Evicted cases reload on demand.
         assert_eq!(book.get(&sup, b).expect("get b").id, b);
         assert_eq!(book.lock_cache().states.len(), 2);
-        assert_eq!(book.lock_cache().order.len(), 2);
     }
 }

@@ -3,7 +3,7 @@
 //! (so every query also carries the program scope).
 //!
 //! usage: query_1m [CASES]   (default 1,000,000; `CASEKIT_QUERY_DB` sets the file,
-//! default `/tmp/casekit-query-<CASES>.db`)
+//! default `/tmp/casekit-query-<CASES>.db`; `CASEKIT_CACHE_KIB` the page cache)
 //!
 //! The file is built once through the bulk path (`Casebook::execute_batch`, 2,000 cases
 //! a transaction) and kept, so later runs only query. Cases: ten programs, 500 workers,
@@ -159,7 +159,13 @@ fn main() -> Res<()> {
         eprintln!("building {path} ({cases} cases), once");
         build(&path, cases)?;
     }
-    let book = Casebook::new(SqliteStore::open(&path)?);
+    // CASEKIT_CACHE_KIB sets the page cache per connection (a server with a large file
+    // raises it); the store's default otherwise.
+    let mut options = casekit_sqlite::SqliteOptions::default();
+    if let Some(kib) = std::env::var("CASEKIT_CACHE_KIB").ok().and_then(|v| v.parse().ok()) {
+        options.cache_size_kib = kib;
+    }
+    let book = Casebook::new(SqliteStore::open_with(&path, options)?);
     let sup = supervisor();
     // A sample of cases for cursors and clients: the cases of random log positions.
     let conn = rusqlite::Connection::open(&path)?;
@@ -277,7 +283,11 @@ fn main() -> Res<()> {
             }),
         ),
     ];
-    println!("{cases} cases in {path}; {RUNS} queries per filter (half from a random cursor), page of 50, supervisor of {PROGRAMS} programs");
+    println!(
+        "{cases} cases in {path}; {RUNS} queries per filter (half from a random cursor), page of 50, supervisor of \
+         {PROGRAMS} programs; page cache {} KiB per connection",
+        options.cache_size_kib
+    );
     println!("| filter | p50 ms | p99 ms | max ms | rows/page |");
     println!("|---|---:|---:|---:|---:|");
     for (name, make) in &filters {

@@ -47,6 +47,12 @@
 //! never block the writer, nor the writer them. Network file systems are not supported
 //! (SQLite's WAL needs shared memory between the processes).
 //!
+//! ## Memory
+//!
+//! Each connection keeps a page cache of [`SqliteOptions::cache_size_kib`] (2 MiB by
+//! default, SQLite's own default: appends touch the tails of the tables). A server with
+//! a large file and heavy case lists gives it more.
+//!
 //! ## Connections
 //!
 //! A store holds one writer connection behind a mutex (every append and blob write,
@@ -69,8 +75,10 @@
 //! Events are kept exactly as core hands them over (the payload text byte for byte, so
 //! the hash chain verifies over the stored bytes); each case has one summary row with a
 //! column per indexed filter; tags and assignees live in side tables keyed for keyset
-//! pagination; note text is indexed by FTS5; document bytes live in a content-addressed
-//! blob table. The schema is versioned with `PRAGMA user_version` and migrated forward
+//! pagination; note text is indexed by FTS5 straight from the `note_added` events
+//! (no copy of the text; notes of the last few hundred log positions wait and are
+//! searched at the tail of the log, then move into the index in bulk); document bytes
+//! live in a content-addressed blob table. The schema is versioned with `PRAGMA user_version` and migrated forward
 //! on open (see [`SCHEMA_VERSION`]).
 
 #![forbid(unsafe_code)]

@@ -835,8 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CommittedEvents = nativeBinding.CommittedEvents
 module.exports.NativeCasebook = nativeBinding.NativeCasebook
 module.exports.NativeManualClock = nativeBinding.NativeManualClock
 module.exports.commandKinds = nativeBinding.commandKinds
+module.exports.committedEvents = nativeBinding.committedEvents
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.panicForTest = nativeBinding.panicForTest

@@ -23,6 +23,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.Casebook = exports.ManualClock = exports.COMMAND_TYPES = exports.ERROR_CODES = exports.CaseKitError = void 0;
 exports.methodName = methodName;
+const committed_1 = require("./committed");
 const errors_1 = require("./errors");
 __exportStar(require("./types"), exports);
 var errors_2 = require("./errors");
@@ -30,6 +31,14 @@ Object.defineProperty(exports, "CaseKitError", { enumerable: true, get: function
 Object.defineProperty(exports, "ERROR_CODES", { enumerable: true, get: function () { return errors_2.ERROR_CODES; } });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native = require('../native.cjs');
+/** How long the event loop is kept from sleeping after a call goes to the worker (`#poll`). */
+const POLL_MS = pollWindow(process.env.CASEKIT_NODE_POLL_US, 250);
+/** How many calls at most go without that after windows that ran out. */
+const POLL_BACKOFF_MAX = 64;
+function pollWindow(setting, defaultMicros) {
+    const micros = setting === undefined || setting === '' ? defaultMicros : Number(setting);
+    return Number.isFinite(micros) && micros > 0 ? Math.min(micros, 10_000) / 1000 : 0;
+}
 /** The snake_case names of every command, in the core's order. */
 exports.COMMAND_TYPES = Object.freeze(native.commandKinds());
 function toIso(field, t) {
@@ -122,9 +131,9 @@ class ManualClock {
 exports.ManualClock = ManualClock;
 const parseJson = (text) => JSON.parse(text ?? 'null');
 const nothing = () => undefined;
-const bytesOf = (_, bytes) => bytes ?? Buffer.alloc(0);
+const bytesOf = (_, extra) => (Buffer.isBuffer(extra) ? extra : Buffer.alloc(0));
 function dispatcher(ch) {
-    return (tag, id, text, bytes) => {
+    return (tag, id, text, extra) => {
         if (tag === 2) {
             deliver(ch, id, text);
             return;
@@ -133,15 +142,14 @@ function dispatcher(ch) {
         if (pending === undefined)
             return;
         ch.pending.delete(id);
-        if (ch.pending.size === 0)
-            ch.native?.deref()?.keepAlive(false);
+        ch.answered++;
         if (tag === 0) {
             let value;
             try {
-                value = pending.decode(text, bytes);
+                value = pending.decode(text, extra);
             }
             catch (err) {
-                pending.reject(new errors_1.CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+                pending.reject(decodeError(err));
                 return;
             }
             pending.resolve(value);
@@ -150,6 +158,9 @@ function dispatcher(ch) {
             pending.reject((0, errors_1.fromFailure)(text));
         }
     };
+}
+function decodeError(err) {
+    return new errors_1.CaseKitError('storage', `cannot decode the answer: ${String(err)}`);
 }
 function deliver(ch, key, text) {
     const subscriber = ch.subscribers.get(key);
@@ -176,10 +187,15 @@ function deliver(ch, key, text) {
  */
 class Casebook {
     #native;
-    #ch = { pending: new Map(), subscribers: new Map(), native: null };
+    #ch = { pending: new Map(), subscribers: new Map(), answered: 0 };
     #nextRequest = 1;
     #nextSubscription = 1;
     #closed = false;
+    #polling = false;
+    #pollUntil = 0;
+    #pollBackoff = 0;
+    #pollSkip = 0;
+    #pollAnswered = 0;
     constructor(spec, options) {
         let clock = null;
         if (options.clock !== undefined) {
@@ -195,7 +211,6 @@ class Casebook {
         catch (err) {
             throw (0, errors_1.fromThrown)(err, 'options');
         }
-        this.#ch.native = new WeakRef(this.#native);
     }
     /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
     static inMemory(options = {}) {
@@ -220,49 +235,92 @@ class Casebook {
         return book;
     }
     #call(decode, send) {
+        if (this.#closed)
+            return Promise.reject(new errors_1.CaseKitError('storage', 'the casebook is closed'));
+        const id = this.#nextRequest;
+        this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
+        let answer;
+        try {
+            answer = send(id);
+        }
+        catch (err) {
+            return Promise.reject((0, errors_1.fromThrown)(err));
+        }
+        // Answered at once (in-memory store): publish its events first, then settle.
+        if (answer !== null)
+            return this.#settleInline(answer, decode);
+        if (POLL_MS > 0)
+            this.#poll();
         return new Promise((resolve, reject) => {
-            if (this.#closed) {
-                reject(new errors_1.CaseKitError('storage', 'the casebook is closed'));
-                return;
-            }
-            const id = this.#nextRequest;
-            this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
-            let answer;
-            try {
-                answer = send(id);
-            }
-            catch (err) {
-                reject((0, errors_1.fromThrown)(err));
-                return;
-            }
-            if (answer) {
-                // Answered at once (in-memory store): publish its events first, then settle.
-                this.#settleInline(answer, decode, resolve, reject);
-                return;
-            }
-            if (this.#ch.pending.size === 0)
-                this.#native.keepAlive(true);
             this.#ch.pending.set(id, { resolve: resolve, reject, decode });
         });
     }
-    #settleInline(answer, decode, resolve, reject) {
-        const { subscriptions, events } = answer;
-        if (events.length > 0) {
-            // Subscribers run in a microtask queued before the caller's continuation.
-            queueMicrotask(() => {
-                for (let i = 0; i < events.length; i++)
-                    deliver(this.#ch, subscriptions[i], events[i]);
-            });
-        }
-        if (answer.tag !== 0) {
-            reject((0, errors_1.fromFailure)(answer.text));
+    /**
+     * Keeps the event loop from sleeping while a worker call is in flight, for a short
+     * while: waking a sleeping thread costs more than a quick SQLite commit on many
+     * machines (virtual ones above all), and back-to-back calls would pay it twice each.
+     * The loop keeps turning (timers and I/O run as usual); it only stops blocking.
+     * Calls that keep outlasting the window stop being waited for this way, for a while.
+     */
+    #poll() {
+        if (this.#pollSkip > 0) {
+            this.#pollSkip--;
             return;
         }
+        this.#pollUntil = performance.now() + POLL_MS;
+        if (this.#polling)
+            return;
+        this.#polling = true;
+        this.#pollAnswered = this.#ch.answered;
+        setImmediate(this.#tick);
+    }
+    #tick = () => {
+        if (this.#ch.pending.size === 0) {
+            this.#polling = false;
+            this.#pollBackoff = 0;
+            return;
+        }
+        const now = performance.now();
+        if (this.#ch.answered !== this.#pollAnswered) {
+            // Answers keep coming in time: keep waiting for the rest.
+            this.#pollAnswered = this.#ch.answered;
+            this.#pollBackoff = 0;
+            this.#pollUntil = Math.max(this.#pollUntil, now + POLL_MS);
+        }
+        else if (now > this.#pollUntil) {
+            this.#polling = false;
+            this.#pollBackoff = Math.min(POLL_BACKOFF_MAX, this.#pollBackoff * 2 || 1);
+            this.#pollSkip = this.#pollBackoff;
+            return;
+        }
+        setImmediate(this.#tick);
+    };
+    #settleInline(answer, decode) {
+        let tag = 0;
+        let text;
+        let extra;
+        if (typeof answer === 'string')
+            text = answer;
+        else if (Buffer.isBuffer(answer))
+            extra = answer;
+        else {
+            let events;
+            [tag, text, extra, events] = answer;
+            if (events) {
+                // Subscribers run in a microtask queued before the caller's continuation.
+                queueMicrotask(() => {
+                    for (const [key, event] of events)
+                        deliver(this.#ch, key, event);
+                });
+            }
+        }
+        if (tag !== 0)
+            return Promise.reject((0, errors_1.fromFailure)(text));
         try {
-            resolve(decode(answer.text, answer.bytes));
+            return Promise.resolve(decode(text, extra));
         }
         catch (err) {
-            reject(new errors_1.CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+            return Promise.reject(decodeError(err));
         }
     }
     // --- commands ---
@@ -271,14 +329,14 @@ class Casebook {
      * ignored for `open_case` (pass `null`).
      */
     execute(actor, caseId, command, options = {}) {
-        return this.#call(parseJson, (id) => {
+        return this.#call(committed_1.committed, (id) => {
             const expected = expectedVersion(options);
             const target = caseId === null || caseId === undefined ? null : checkId('case_id', caseId);
             return this.#native.execute(id, encodeObject('actor', actor), target, encodeObject('command', command), expected);
         });
     }
     #command(type, actor, caseId, input, options) {
-        return this.#call(parseJson, (id) => {
+        return this.#call(committed_1.committed, (id) => {
             const expected = expectedVersion(options ?? {});
             const target = caseId === null ? null : checkId('case_id', caseId);
             return this.#native.execute(id, encodeObject('actor', actor), target, commandJson(type, input), expected);
@@ -417,7 +475,7 @@ class Casebook {
      * failure rejects and nothing is stored). The path for imports and bulk work.
      */
     executeBatch(actor, items) {
-        return this.#call(parseJson, (id) => {
+        return this.#call(committed_1.committedList, (id) => {
             if (!Array.isArray(items))
                 throw (0, errors_1.invalid)('items', 'expected an array of { case_id?, command, expected_version? }');
             return this.#native.executeBatch(id, encodeObject('actor', actor), encode('items', items));
@@ -433,7 +491,7 @@ class Casebook {
         if (input === null || typeof input !== 'object' || !('content' in input)) {
             return this.#command('attach_document', actor, caseId, input, options);
         }
-        return this.#call(parseJson, (id) => {
+        return this.#call(committed_1.committed, (id) => {
             const { content, name, media_type, category } = input;
             let bytes;
             if (Buffer.isBuffer(content))

@@ -7,11 +7,14 @@
 //! casekit. Results and subscription events travel back on one threadsafe function, in
 //! order: a subscriber sees a command's events before the command's promise settles.
 
+use crate::answer::{self, CommittedEvents};
 use crate::clock::{throw, NativeManualClock};
 use crate::convert;
 use crate::error::Failure;
-use casekit::{BatchCommand, CaseQuery, Casebook, Clock, DocumentId, DocumentUpload, IdGen, Program, Store};
-use napi::bindgen_prelude::{Buffer, FnArgs, Function, Status};
+use casekit::{
+    Actor, BatchCommand, CaseQuery, Casebook, Clock, Committed, DocumentId, DocumentUpload, IdGen, Program, Store,
+};
+use napi::bindgen_prelude::{Buffer, Either, Either3, External, FnArgs, Function, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Env;
 use napi_derive::napi;
@@ -19,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -30,25 +34,52 @@ thread_local! {
     /// While a call runs inline on the JavaScript thread, the events it publishes are
     /// collected here and handed back with its answer (in order, before it settles).
     static CAPTURE: RefCell<Option<Vec<(u32, String)>>> = const { RefCell::new(None) };
+    /// The last actor decoded on this thread: an application usually acts as the same
+    /// user many times in a row, and decoding is a fair share of a quick call.
+    static LAST_ACTOR: RefCell<Option<(String, Rc<Actor>)>> = const { RefCell::new(None) };
 }
 
-/// The answer of a call that ran on the JavaScript thread: `tag` 0 = success (`text`
-/// JSON or `bytes`), 1 = failure (`text` is the structured error); `events[i]` is for
-/// subscription `subscriptions[i]`.
-#[napi(object)]
-pub struct InlineAnswer {
-    pub tag: u32,
-    pub text: Option<String>,
-    pub bytes: Option<Buffer>,
-    pub subscriptions: Vec<u32>,
-    pub events: Vec<String>,
-}
+/// The answer of a call that ran on the JavaScript thread, as JavaScript receives it.
+/// Usually a success with text only (a command's head and events, a query's JSON; empty
+/// when there is nothing to say) or bytes only (a document), which cross as they are:
+/// building an array costs more than many a call. Anything else crosses as `(tag, text,
+/// extra, events)`: `tag` 0 = success, 1 = failure (`text` is the structured error);
+/// `extra` the batch's events handle; `events` the `(subscription, event JSON)` pairs
+/// the call published, or null.
+// Spelled out (not with `answer::Extra`) so that the generated TypeScript shows it.
+#[napi]
+pub type InlineAnswer = Either3<
+    String,
+    Buffer,
+    (u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>, Option<Vec<(u32, String)>>),
+>;
 
 /// What a call produced.
 enum Reply {
     Json(String),
     Bytes(Vec<u8>),
+    Committed(Committed),
+    Batch(Vec<Committed>),
     Done,
+}
+
+impl Reply {
+    /// `(tag, text, extra)` for JavaScript; on the JavaScript thread (an events handle
+    /// is a JavaScript value).
+    fn into_parts(outcome: Result<Reply, Failure>) -> (u32, Option<String>, Option<answer::Extra>) {
+        let parts = match outcome {
+            Ok(Reply::Json(json)) => Ok((Some(json), None)),
+            Ok(Reply::Bytes(bytes)) => Ok((None, Some(Either::A(Buffer::from(bytes))))),
+            Ok(Reply::Committed(c)) => answer::committed(&c).map(|text| (Some(text), None)),
+            Ok(Reply::Batch(all)) => answer::batch(all).map(|(text, extra)| (Some(text), Some(extra))),
+            Ok(Reply::Done) => Ok((None, None)),
+            Err(f) => Err(f),
+        };
+        match parts {
+            Ok((text, extra)) => (0, text, extra),
+            Err(f) => (1, Some(f.to_json()), None),
+        }
+    }
 }
 
 /// What travels back to the JavaScript thread.
@@ -57,9 +88,10 @@ enum Message {
     Event { subscription: u32, json: String },
 }
 
-/// Arguments of the JavaScript dispatcher: `(tag, id, text, bytes)`. `tag` 0 = success,
-/// 1 = failure (text is the structured error), 2 = event for subscription `id`.
-type DispatchArgs = FnArgs<(u32, u32, Option<String>, Option<Buffer>)>;
+/// Arguments of the JavaScript dispatcher: `(tag, id, text, extra)`. `tag` 0 = success,
+/// 1 = failure (text is the structured error), 2 = event for subscription `id`; `text`
+/// and `extra` as in `InlineAnswer`.
+type DispatchArgs = FnArgs<(u32, u32, Option<String>, Option<answer::Extra>)>;
 type Dispatch = ThreadsafeFunction<Message, (), DispatchArgs, Status, false, true>;
 
 /// One call for the worker.
@@ -151,6 +183,54 @@ struct Shared {
     dispatch: Arc<Dispatch>,
 }
 
+/// Answers the JavaScript thread waits for from the worker. While there are any, the
+/// dispatcher keeps the process alive; when the last one is in, the process may exit
+/// (a subscription alone never keeps it alive). Counted on the JavaScript thread only.
+#[derive(Default)]
+struct Waiting {
+    count: AtomicUsize,
+    /// The dispatcher's threadsafe function (set once, right after it is built).
+    tsfn: AtomicPtr<napi::sys::napi_threadsafe_function__>,
+}
+
+impl Waiting {
+    /// One more answer to wait for (on the JavaScript thread).
+    fn hold(&self, env: &Env) {
+        if self.count.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.set_ref(env, true);
+        }
+    }
+
+    /// One answer in, or one call that never reached the worker (on the JavaScript thread).
+    fn release(&self, env: &Env) {
+        let before = self.count.fetch_sub(1, Ordering::Relaxed);
+        if before == 1 {
+            self.set_ref(env, false);
+        } else if before == 0 {
+            // Unbalanced (cannot happen): stay at zero.
+            self.count.store(0, Ordering::Relaxed);
+        }
+    }
+
+    fn set_ref(&self, env: &Env, on: bool) {
+        let raw = self.tsfn.load(Ordering::Acquire);
+        if raw.is_null() {
+            return;
+        }
+        // SAFETY: on the JavaScript thread with its env; `raw` is the dispatcher's
+        // threadsafe function, which lives as long as the casebook that calls this (it
+        // is released only when the last `Arc<Dispatch>` drops, after the worker ends and
+        // the casebook is collected).
+        unsafe {
+            if on {
+                napi::sys::napi_ref_threadsafe_function(env.raw(), raw);
+            } else {
+                napi::sys::napi_unref_threadsafe_function(env.raw(), raw);
+            }
+        }
+    }
+}
+
 impl Shared {
     fn book(&self) -> Result<Arc<Book>, Failure> {
         self.book
@@ -167,6 +247,7 @@ impl Shared {
 #[napi]
 pub struct NativeCasebook {
     shared: Arc<Shared>,
+    waiting: Arc<Waiting>,
     jobs: Option<Sender<Job>>,
     subscriptions: HashMap<u32, casekit::SubscriptionId>,
     /// Run quick calls on the calling thread (the in-memory store, which does no I/O).
@@ -185,7 +266,10 @@ impl NativeCasebook {
     pub fn new(
         spec: String,
         clock: Option<&NativeManualClock>,
-        dispatch: Function<FnArgs<(u32, u32, Option<String>, Option<Buffer>)>, ()>,
+        dispatch: Function<
+            FnArgs<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>,
+            (),
+        >,
     ) -> napi::Result<Self, String> {
         let spec: Spec = convert::parse("options", &spec).map_err(throw)?;
         let store = match (spec.store, spec.path) {
@@ -216,19 +300,20 @@ impl NativeCasebook {
         // answer is handed to the dispatcher, so a call run inline never overtakes one.
         let queued = Arc::new(AtomicUsize::new(0));
         let answered = queued.clone();
+        let waiting = Arc::new(Waiting::default());
+        let released = waiting.clone();
         let dispatch = dispatch
             .build_threadsafe_function::<Message>()
             .callee_handled::<false>()
             .weak::<true>()
             .build_callback(move |ctx| {
-                if let Message::Reply { .. } = ctx.value {
-                    answered.fetch_sub(1, Ordering::AcqRel);
-                }
                 Ok(FnArgs::from(match ctx.value {
-                    Message::Reply { id, outcome: Ok(Reply::Json(json)) } => (0, id, Some(json), None),
-                    Message::Reply { id, outcome: Ok(Reply::Bytes(bytes)) } => (0, id, None, Some(bytes.into())),
-                    Message::Reply { id, outcome: Ok(Reply::Done) } => (0, id, None, None),
-                    Message::Reply { id, outcome: Err(f) } => (1, id, Some(f.to_json()), None),
+                    Message::Reply { id, outcome } => {
+                        answered.fetch_sub(1, Ordering::AcqRel);
+                        released.release(&ctx.env);
+                        let (tag, text, extra) = Reply::into_parts(outcome);
+                        (tag, id, text, extra)
+                    }
                     Message::Event { subscription, json } => (2, subscription, Some(json), None),
                 }))
             })
@@ -241,6 +326,7 @@ impl NativeCasebook {
             }
             StoreSpec::Sqlite { .. } | StoreSpec::Postgres { .. } => None,
         };
+        waiting.tsfn.store(dispatch.raw(), Ordering::Release);
         let shared = Arc::new(Shared { queued, book: RwLock::new(book), clock, ids, dispatch: Arc::new(dispatch) });
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = shared.clone();
@@ -253,40 +339,22 @@ impl NativeCasebook {
             shared.queued.fetch_add(1, Ordering::AcqRel);
             let _ = tx.send(Job { id: 0, op: Op::Open(store) });
         }
-        Ok(Self { shared, jobs: Some(tx), subscriptions: HashMap::new(), inline })
-    }
-
-    /// Keeps the process alive while calls are in flight (`true`), or lets it exit
-    /// (`false`). The JavaScript layer refs on the first pending call and unrefs on the
-    /// last answer.
-    #[napi(catch_unwind)]
-    pub fn keep_alive(&self, env: Env, on: bool) {
-        let raw = self.shared.dispatch.handle.get_raw();
-        if raw.is_null() || self.shared.dispatch.aborted() {
-            return;
-        }
-        // SAFETY: called on the JavaScript thread with its env; `raw` is the live
-        // threadsafe function owned by `dispatch` (checked not aborted above).
-        unsafe {
-            if on {
-                napi::sys::napi_ref_threadsafe_function(env.raw(), raw);
-            } else {
-                napi::sys::napi_unref_threadsafe_function(env.raw(), raw);
-            }
-        }
+        Ok(Self { shared, waiting, jobs: Some(tx), subscriptions: HashMap::new(), inline })
     }
 
     /// Waits for the store to open (answers after the `open` queued by the constructor).
     #[napi(catch_unwind)]
-    pub fn ready(&self, id: u32) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::Ready)
+    pub fn ready(&self, env: Env, id: u32) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Ready)
     }
 
     /// Runs a command (`command` JSON, `{"type": ...}`); `case_id` is ignored for
-    /// `open_case`. Answers with the `Committed` JSON.
+    /// `open_case`. Answers with the `Committed` head (`[case_id, version, phase,
+    /// created_id]` JSON) and the handle of its events.
     #[napi(catch_unwind)]
     pub fn execute(
         &self,
+        env: Env,
         id: u32,
         actor: String,
         case_id: Option<String>,
@@ -294,52 +362,53 @@ impl NativeCasebook {
         expected_version: Option<f64>,
     ) -> napi::Result<Option<InlineAnswer>, String> {
         let expected = expected_version.map(|v| convert::count("expected_version", v)).transpose().map_err(throw)?;
-        self.submit(id, Op::Execute { actor, case_id, command, expected })
+        self.submit(&env, id, Op::Execute { actor, case_id, command, expected })
     }
 
     /// Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
-    /// expected_version?}]`). Answers with a JSON array of `Committed`.
+    /// expected_version?}]`). Answers with a JSON array of `Committed` heads and one
+    /// handle for all their events.
     #[napi(catch_unwind)]
-    pub fn execute_batch(&self, id: u32, actor: String, items: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::Batch { actor, items })
+    pub fn execute_batch(&self, env: Env, id: u32, actor: String, items: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Batch { actor, items })
     }
 
     /// A case as the actor may see it.
     #[napi(catch_unwind)]
-    pub fn get(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::Get { actor, case_id })
+    pub fn get(&self, env: Env, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Get { actor, case_id })
     }
 
     /// A page of case summaries (`query` JSON: a `CaseQuery`).
     #[napi(catch_unwind)]
-    pub fn list(&self, id: u32, actor: String, query: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::List { actor, query })
+    pub fn list(&self, env: Env, id: u32, actor: String, query: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::List { actor, query })
     }
 
     /// A case's events as the actor may see them.
     #[napi(catch_unwind)]
-    pub fn history(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::History { actor, case_id })
+    pub fn history(&self, env: Env, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::History { actor, case_id })
     }
 
     /// Checks a case's hash chain.
     #[napi(catch_unwind)]
-    pub fn verify(&self, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::Verify { actor, case_id })
+    pub fn verify(&self, env: Env, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Verify { actor, case_id })
     }
 
     /// The global event log after a position.
     #[napi(catch_unwind)]
-    pub fn read_log(&self, id: u32, after: f64, limit: f64) -> napi::Result<Option<InlineAnswer>, String> {
+    pub fn read_log(&self, env: Env, id: u32, after: f64, limit: f64) -> napi::Result<Option<InlineAnswer>, String> {
         let after = convert::count("after", after).map_err(throw)?;
         let limit = convert::count("limit", limit).map_err(throw)?;
-        self.submit(id, Op::ReadLog { after, limit })
+        self.submit(&env, id, Op::ReadLog { after, limit })
     }
 
     /// Registers (or replaces) a program (`program` JSON).
     #[napi(catch_unwind)]
-    pub fn register_program(&self, id: u32, program: String) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::RegisterProgram { program })
+    pub fn register_program(&self, env: Env, id: u32, program: String) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::RegisterProgram { program })
     }
 
     /// Stores a document's bytes and attaches its metadata (`meta` JSON: `{name,
@@ -347,31 +416,33 @@ impl NativeCasebook {
     #[napi(catch_unwind)]
     pub fn attach_document(
         &self,
+        env: Env,
         id: u32,
         actor: String,
         case_id: String,
         meta: String,
         content: &[u8],
     ) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::Attach { actor, case_id, meta, content: content.to_vec() })
+        self.submit(&env, id, Op::Attach { actor, case_id, meta, content: content.to_vec() })
     }
 
     /// A document's bytes, verified against their hash.
     #[napi(catch_unwind)]
     pub fn document_content(
         &self,
+        env: Env,
         id: u32,
         actor: String,
         case_id: String,
         document_id: String,
     ) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(id, Op::DocumentContent { actor, case_id, document_id })
+        self.submit(&env, id, Op::DocumentContent { actor, case_id, document_id })
     }
 
     /// Closes the casebook after the calls already made; later calls fail.
     #[napi(catch_unwind)]
-    pub fn close(&mut self, id: u32) -> napi::Result<(), String> {
-        let result = self.submit(id, Op::Close);
+    pub fn close(&mut self, env: Env, id: u32) -> napi::Result<(), String> {
+        let result = self.submit(&env, id, Op::Close);
         self.jobs = None;
         result.map(|_| ())
     }
@@ -413,7 +484,7 @@ impl NativeCasebook {
 }
 
 impl NativeCasebook {
-    fn submit(&self, id: u32, op: Op) -> napi::Result<Option<InlineAnswer>, String> {
+    fn submit(&self, env: &Env, id: u32, op: Op) -> napi::Result<Option<InlineAnswer>, String> {
         let Some(jobs) = self.jobs.as_ref() else {
             return Err(throw(Failure::storage("the casebook is closed")));
         };
@@ -424,9 +495,16 @@ impl NativeCasebook {
         if self.inline && quick && self.shared.queued.load(Ordering::Acquire) == 0 {
             return Ok(Some(run_inline(&self.shared, op)));
         }
+        let alive = !self.shared.dispatch.aborted();
+        if alive {
+            self.waiting.hold(env);
+        }
         self.shared.queued.fetch_add(1, Ordering::AcqRel);
         jobs.send(Job { id, op }).map(|()| None).map_err(|_| {
             self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            if alive {
+                self.waiting.release(env);
+            }
             throw(Failure::storage("the casebook is closed"))
         })
     }
@@ -437,15 +515,12 @@ fn run_inline(shared: &Shared, op: Op) -> InlineAnswer {
     CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
     let outcome =
         catch_unwind(AssertUnwindSafe(|| run(shared, op))).unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
-    let captured = CAPTURE.with(|c| c.borrow_mut().take()).unwrap_or_default();
-    let (subscriptions, events) = captured.into_iter().unzip();
-    let (tag, text, bytes) = match outcome {
-        Ok(Reply::Json(json)) => (0, Some(json), None),
-        Ok(Reply::Bytes(b)) => (0, None, Some(b.into())),
-        Ok(Reply::Done) => (0, None, None),
-        Err(f) => (1, Some(f.to_json()), None),
-    };
-    InlineAnswer { tag, text, bytes, subscriptions, events }
+    let captured = CAPTURE.with(|c| c.borrow_mut().take()).filter(|events| !events.is_empty());
+    match (Reply::into_parts(outcome), captured) {
+        ((0, text, None), None) => Either3::A(text.unwrap_or_default()),
+        ((0, None, Some(Either::A(bytes))), None) => Either3::B(bytes),
+        ((tag, text, extra), captured) => Either3::C((tag, text, extra, captured)),
+    }
 }
 
 impl Drop for NativeCasebook {
@@ -460,20 +535,35 @@ impl Drop for NativeCasebook {
 
 /// How long the worker keeps polling for the next call before it sleeps: a caller that
 /// awaits each call sends the next one a few microseconds after the answer, and catching
-/// it awake saves a thread wake-up per call.
+/// it awake saves a thread wake-up per call, which on many machines (virtual ones above
+/// all) costs more than a quick SQLite commit. `CASEKIT_NODE_SPIN_US` overrides it
+/// (0: never poll).
 fn spin_window() -> Duration {
-    let micros = std::env::var("CASEKIT_NODE_SPIN_US").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    const DEFAULT_MICROS: u64 = 100;
+    let micros = std::env::var("CASEKIT_NODE_SPIN_US")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(DEFAULT_MICROS);
     Duration::from_micros(micros.min(10_000))
 }
 
 fn next_job(rx: &Receiver<Job>, spin: Duration) -> Option<Job> {
     if !spin.is_zero() {
         let start = Instant::now();
+        let mut polls: u32 = 0;
         loop {
             match rx.try_recv() {
                 Ok(job) => return Some(job),
                 Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) if start.elapsed() < spin => std::hint::spin_loop(),
+                Err(TryRecvError::Empty) if start.elapsed() < spin => {
+                    polls = polls.wrapping_add(1);
+                    // Now and then, let another thread that wants this CPU have it.
+                    if polls % 64 == 0 {
+                        std::thread::yield_now();
+                    } else {
+                        std::hint::spin_loop();
+                    }
+                }
                 Err(TryRecvError::Empty) => break,
             }
         }
@@ -505,6 +595,20 @@ fn json<T: Serialize>(value: &T) -> Result<Reply, Failure> {
         .map_err(|e| Failure::storage(format!("cannot encode the answer: {e}")))
 }
 
+/// The actor given as `json`, decoded once for as long as the same text keeps coming.
+fn actor_of(json: String) -> Result<Rc<Actor>, Failure> {
+    let cached = LAST_ACTOR.with(|last| match &*last.borrow() {
+        Some((text, actor)) if *text == json => Some(actor.clone()),
+        _ => None,
+    });
+    if let Some(actor) = cached {
+        return Ok(actor);
+    }
+    let actor = Rc::new(convert::actor(&json)?);
+    LAST_ACTOR.with(|last| *last.borrow_mut() = Some((json, actor.clone())));
+    Ok(actor)
+}
+
 fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
     match op {
         Op::Open(spec) => {
@@ -520,35 +624,35 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
         }
         Op::Execute { actor, case_id, command, expected } => {
             let book = shared.book()?;
-            let actor = convert::actor(&actor)?;
+            let actor = actor_of(actor)?;
             let command = convert::command(&command)?;
             let case_id = case_id.as_deref().map(convert::case_id).transpose()?;
-            json(&book.execute_command(&actor, case_id, command, expected)?)
+            Ok(Reply::Committed(book.execute_command(&actor, case_id, command, expected)?))
         }
         Op::Batch { actor, items } => {
             let book = shared.book()?;
-            let actor = convert::actor(&actor)?;
+            let actor = actor_of(actor)?;
             let items: Vec<BatchCommand> = convert::parse("items", &items)?;
-            json(&book.execute_batch(&actor, &items)?)
+            Ok(Reply::Batch(book.execute_batch(&actor, &items)?))
         }
         Op::Ready => shared.book().map(|_| Reply::Done),
         Op::Get { actor, case_id } => {
             let book = shared.book()?;
-            json(&book.get(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+            json(&book.get(&*actor_of(actor)?, convert::case_id(&case_id)?)?)
         }
         Op::List { actor, query } => {
             let book = shared.book()?;
-            let actor = convert::actor(&actor)?;
+            let actor = actor_of(actor)?;
             let query: CaseQuery = convert::parse("", &query)?;
             json(&book.list(&actor, &query)?)
         }
         Op::History { actor, case_id } => {
             let book = shared.book()?;
-            json(&book.history(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+            json(&book.history(&*actor_of(actor)?, convert::case_id(&case_id)?)?)
         }
         Op::Verify { actor, case_id } => {
             let book = shared.book()?;
-            json(&book.verify(&convert::actor(&actor)?, convert::case_id(&case_id)?)?)
+            json(&book.verify(&*actor_of(actor)?, convert::case_id(&case_id)?)?)
         }
         Op::ReadLog { after, limit } => {
             let book = shared.book()?;
@@ -563,16 +667,16 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
         }
         Op::Attach { actor, case_id, meta, content } => {
             let book = shared.book()?;
-            let actor = convert::actor(&actor)?;
+            let actor = actor_of(actor)?;
             let case_id = convert::case_id(&case_id)?;
             let meta: UploadMeta = convert::parse("", &meta)?;
             let upload =
                 DocumentUpload { name: meta.name, media_type: meta.media_type, category: meta.category, content };
-            json(&book.attach_document(&actor, case_id, upload)?)
+            Ok(Reply::Committed(book.attach_document(&actor, case_id, upload)?))
         }
         Op::DocumentContent { actor, case_id, document_id } => {
             let book = shared.book()?;
-            let actor = convert::actor(&actor)?;
+            let actor = actor_of(actor)?;
             let case_id = convert::case_id(&case_id)?;
             let document_id = DocumentId(convert::uuid("document_id", &document_id)?);
             Ok(Reply::Bytes(book.document_content(&actor, case_id, document_id)?))

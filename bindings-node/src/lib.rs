@@ -8,6 +8,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod answer;
 mod book;
 mod clock;
 mod convert;

@@ -19,13 +19,17 @@ test('dropped casebooks are collected, worker threads included', () => {
     const threads = () => readdirSync('/proc/self/task').length;
     const actor = { id: 'a', roles: ['admin'] };
     const before = threads();
+    // Held until all have started (a garbage collection in between would take some early).
+    const books = [];
     for (let i = 0; i < 30; i++) {
       const book = Casebook.inMemory();
+      books.push(book);
       book.subscribe(() => {});
       await book.openCase(actor, { program: 'p', client: { name: 'x' } });
       await book.executeBatch(actor, [{ command: { type: 'open_case', program: 'p', client: { name: 'y' } } }]);
     }
     const peak = threads();
+    books.length = 0;
     for (let k = 0; k < 50 && threads() > before + 2; k++) {
       globalThis.gc();
       await new Promise((r) => setTimeout(r, 20));

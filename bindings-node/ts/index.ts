@@ -7,6 +7,7 @@
 // `code`.
 
 import type * as NativeTypes from '../native';
+import { committed, committedList } from './committed';
 import { CaseKitError, fromFailure, fromThrown, invalid } from './errors';
 import type {
   Actor,
@@ -34,6 +35,16 @@ export type { CaseKitErrorDetails, ErrorCode } from './errors';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const native: typeof NativeTypes = require('../native.cjs');
+
+/** How long the event loop is kept from sleeping after a call goes to the worker (`#poll`). */
+const POLL_MS = pollWindow(process.env.CASEKIT_NODE_POLL_US, 250);
+/** How many calls at most go without that after windows that ran out. */
+const POLL_BACKOFF_MAX = 64;
+
+function pollWindow(setting: string | undefined, defaultMicros: number): number {
+  const micros = setting === undefined || setting === '' ? defaultMicros : Number(setting);
+  return Number.isFinite(micros) && micros > 0 ? Math.min(micros, 10_000) / 1000 : 0;
+}
 
 /** The snake_case names of every command, in the core's order. */
 export const COMMAND_TYPES: readonly CommandType[] = Object.freeze(native.commandKinds() as CommandType[]);
@@ -149,31 +160,37 @@ export class ManualClock {
   }
 }
 
+/** What the native layer hands back with an answer's text: document bytes, or the handle of a batch's events. */
+type Extra = Buffer | NativeTypes.ExternalObject<NativeTypes.CommittedEvents> | null | undefined;
+type Decode = (text: string | null | undefined, extra: Extra) => unknown;
+
 interface Pending {
   resolve: (value: never) => void;
   reject: (err: CaseKitError) => void;
-  decode: (text: string | null | undefined, bytes: Buffer | null | undefined) => unknown;
+  decode: Decode;
 }
 
 const parseJson = (text: string | null | undefined): unknown => JSON.parse(text ?? 'null');
 const nothing = (): undefined => undefined;
-const bytesOf = (_: unknown, bytes: Buffer | null | undefined): Buffer => bytes ?? Buffer.alloc(0);
+const bytesOf = (_: unknown, extra: Extra): Buffer => (Buffer.isBuffer(extra) ? extra : Buffer.alloc(0));
 
 /**
- * What the native dispatcher needs of a casebook. Kept apart from `Casebook` and holding
- * the native object only weakly: the dispatcher is rooted by the addon for as long as
+ * What the native dispatcher needs of a casebook. Kept apart from `Casebook` and without
+ * a path back to the native object: the dispatcher is rooted by the addon for as long as
  * the native casebook lives, so a strong path back would keep every casebook (and its
  * worker thread) alive forever. A casebook dropped without `shutdown()` is collected;
- * its worker finishes the queued calls and stops.
+ * its worker finishes the queued calls and stops. (The addon itself keeps the process
+ * alive while answers are awaited.)
  */
 interface Channel {
   readonly pending: Map<number, Pending>;
   readonly subscribers: Map<number, Subscriber>;
-  native: WeakRef<NativeTypes.NativeCasebook> | null;
+  /** Answers received from the worker so far. */
+  answered: number;
 }
 
 function dispatcher(ch: Channel) {
-  return (tag: number, id: number, text: string | null | undefined, bytes: Buffer | null | undefined): void => {
+  return (tag: number, id: number, text: string | null | undefined, extra: Extra): void => {
     if (tag === 2) {
       deliver(ch, id, text);
       return;
@@ -181,13 +198,13 @@ function dispatcher(ch: Channel) {
     const pending = ch.pending.get(id);
     if (pending === undefined) return;
     ch.pending.delete(id);
-    if (ch.pending.size === 0) ch.native?.deref()?.keepAlive(false);
+    ch.answered++;
     if (tag === 0) {
       let value: unknown;
       try {
-        value = pending.decode(text, bytes);
+        value = pending.decode(text, extra);
       } catch (err) {
-        pending.reject(new CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+        pending.reject(decodeError(err));
         return;
       }
       pending.resolve(value as never);
@@ -195,6 +212,10 @@ function dispatcher(ch: Channel) {
       pending.reject(fromFailure(text));
     }
   };
+}
+
+function decodeError(err: unknown): CaseKitError {
+  return new CaseKitError('storage', `cannot decode the answer: ${String(err)}`);
 }
 
 function deliver(ch: Channel, key: number, text: string | null | undefined): void {
@@ -220,10 +241,15 @@ function deliver(ch: Channel, key: number, text: string | null | undefined): voi
  */
 export class Casebook {
   readonly #native: NativeTypes.NativeCasebook;
-  readonly #ch: Channel = { pending: new Map(), subscribers: new Map(), native: null };
+  readonly #ch: Channel = { pending: new Map(), subscribers: new Map(), answered: 0 };
   #nextRequest = 1;
   #nextSubscription = 1;
   #closed = false;
+  #polling = false;
+  #pollUntil = 0;
+  #pollBackoff = 0;
+  #pollSkip = 0;
+  #pollAnswered = 0;
 
   private constructor(spec: object, options: InMemoryOptions) {
     let clock: NativeTypes.NativeManualClock | null = null;
@@ -238,7 +264,6 @@ export class Casebook {
     } catch (err) {
       throw fromThrown(err, 'options');
     }
-    this.#ch.native = new WeakRef(this.#native);
   }
 
   /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
@@ -262,52 +287,85 @@ export class Casebook {
     return book;
   }
 
-  #call<T>(decode: Pending['decode'], send: (id: number) => NativeTypes.InlineAnswer | null): Promise<T> {
+  #call<T>(decode: Decode, send: (id: number) => NativeTypes.InlineAnswer | null): Promise<T> {
+    if (this.#closed) return Promise.reject(new CaseKitError('storage', 'the casebook is closed'));
+    const id = this.#nextRequest;
+    this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
+    let answer: NativeTypes.InlineAnswer | null;
+    try {
+      answer = send(id);
+    } catch (err) {
+      return Promise.reject(fromThrown(err));
+    }
+    // Answered at once (in-memory store): publish its events first, then settle.
+    if (answer !== null) return this.#settleInline(answer, decode) as Promise<T>;
+    if (POLL_MS > 0) this.#poll();
     return new Promise<T>((resolve, reject) => {
-      if (this.#closed) {
-        reject(new CaseKitError('storage', 'the casebook is closed'));
-        return;
-      }
-      const id = this.#nextRequest;
-      this.#nextRequest = id >= 0xfffffffe ? 1 : id + 1;
-      let answer: NativeTypes.InlineAnswer | null;
-      try {
-        answer = send(id);
-      } catch (err) {
-        reject(fromThrown(err));
-        return;
-      }
-      if (answer) {
-        // Answered at once (in-memory store): publish its events first, then settle.
-        this.#settleInline(answer, decode, resolve as (value: unknown) => void, reject);
-        return;
-      }
-      if (this.#ch.pending.size === 0) this.#native.keepAlive(true);
       this.#ch.pending.set(id, { resolve: resolve as (value: never) => void, reject, decode });
     });
   }
 
-  #settleInline(
-    answer: NativeTypes.InlineAnswer,
-    decode: Pending['decode'],
-    resolve: (value: unknown) => void,
-    reject: (err: CaseKitError) => void,
-  ): void {
-    const { subscriptions, events } = answer;
-    if (events.length > 0) {
-      // Subscribers run in a microtask queued before the caller's continuation.
-      queueMicrotask(() => {
-        for (let i = 0; i < events.length; i++) deliver(this.#ch, subscriptions[i] as number, events[i] as string);
-      });
-    }
-    if (answer.tag !== 0) {
-      reject(fromFailure(answer.text));
+  /**
+   * Keeps the event loop from sleeping while a worker call is in flight, for a short
+   * while: waking a sleeping thread costs more than a quick SQLite commit on many
+   * machines (virtual ones above all), and back-to-back calls would pay it twice each.
+   * The loop keeps turning (timers and I/O run as usual); it only stops blocking.
+   * Calls that keep outlasting the window stop being waited for this way, for a while.
+   */
+  #poll(): void {
+    if (this.#pollSkip > 0) {
+      this.#pollSkip--;
       return;
     }
+    this.#pollUntil = performance.now() + POLL_MS;
+    if (this.#polling) return;
+    this.#polling = true;
+    this.#pollAnswered = this.#ch.answered;
+    setImmediate(this.#tick);
+  }
+
+  readonly #tick = (): void => {
+    if (this.#ch.pending.size === 0) {
+      this.#polling = false;
+      this.#pollBackoff = 0;
+      return;
+    }
+    const now = performance.now();
+    if (this.#ch.answered !== this.#pollAnswered) {
+      // Answers keep coming in time: keep waiting for the rest.
+      this.#pollAnswered = this.#ch.answered;
+      this.#pollBackoff = 0;
+      this.#pollUntil = Math.max(this.#pollUntil, now + POLL_MS);
+    } else if (now > this.#pollUntil) {
+      this.#polling = false;
+      this.#pollBackoff = Math.min(POLL_BACKOFF_MAX, this.#pollBackoff * 2 || 1);
+      this.#pollSkip = this.#pollBackoff;
+      return;
+    }
+    setImmediate(this.#tick);
+  };
+
+  #settleInline(answer: NativeTypes.InlineAnswer, decode: Decode): Promise<unknown> {
+    let tag = 0;
+    let text: string | null | undefined;
+    let extra: Extra;
+    if (typeof answer === 'string') text = answer;
+    else if (Buffer.isBuffer(answer)) extra = answer;
+    else {
+      let events: Array<[number, string]> | null | undefined;
+      [tag, text, extra, events] = answer;
+      if (events) {
+        // Subscribers run in a microtask queued before the caller's continuation.
+        queueMicrotask(() => {
+          for (const [key, event] of events) deliver(this.#ch, key, event);
+        });
+      }
+    }
+    if (tag !== 0) return Promise.reject(fromFailure(text));
     try {
-      resolve(decode(answer.text, answer.bytes));
+      return Promise.resolve(decode(text, extra));
     } catch (err) {
-      reject(new CaseKitError('storage', `cannot decode the answer: ${String(err)}`));
+      return Promise.reject(decodeError(err));
     }
   }
 
@@ -318,7 +376,7 @@ export class Casebook {
    * ignored for `open_case` (pass `null`).
    */
   execute(actor: Actor, caseId: Id | null, command: Command, options: CommandOptions = {}): Promise<Committed> {
-    return this.#call(parseJson, (id) => {
+    return this.#call(committed, (id) => {
       const expected = expectedVersion(options);
       const target = caseId === null || caseId === undefined ? null : checkId('case_id', caseId);
       return this.#native.execute(id, encodeObject('actor', actor), target, encodeObject('command', command), expected);
@@ -332,7 +390,7 @@ export class Casebook {
     input: CommandInputs[K] | undefined,
     options: CommandOptions | undefined,
   ): Promise<Committed> {
-    return this.#call(parseJson, (id) => {
+    return this.#call(committed, (id) => {
       const expected = expectedVersion(options ?? {});
       const target = caseId === null ? null : checkId('case_id', caseId);
       return this.#native.execute(id, encodeObject('actor', actor), target, commandJson(type, input), expected);
@@ -473,7 +531,7 @@ export class Casebook {
    * failure rejects and nothing is stored). The path for imports and bulk work.
    */
   executeBatch(actor: Actor, items: BatchItem[]): Promise<Committed[]> {
-    return this.#call(parseJson, (id) => {
+    return this.#call(committedList, (id) => {
       if (!Array.isArray(items)) throw invalid('items', 'expected an array of { case_id?, command, expected_version? }');
       return this.#native.executeBatch(id, encodeObject('actor', actor), encode('items', items));
     });
@@ -494,7 +552,7 @@ export class Casebook {
     if (input === null || typeof input !== 'object' || !('content' in input)) {
       return this.#command('attach_document', actor, caseId, input as CommandInputs['attach_document'], options);
     }
-    return this.#call(parseJson, (id) => {
+    return this.#call(committed, (id) => {
       const { content, name, media_type, category } = input;
       let bytes: Buffer;
       if (Buffer.isBuffer(content)) bytes = content;

@@ -78,7 +78,8 @@ fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
     serde_json::to_string(value).map_err(|e| Failure::storage(format!("cannot encode the answer: {e}")))
 }
 
-fn handle(events: Vec<Vec<RecordedEvent>>) -> External<CommittedEvents> {
+/// The handle JavaScript holds for a batch's events (made on the JavaScript thread).
+pub fn handle(events: Vec<Vec<RecordedEvent>>) -> External<CommittedEvents> {
     let count: usize = events.iter().map(Vec::len).sum();
     External::new_with_size_hint(CommittedEvents { events }, count.saturating_mul(EVENT_SIZE_HINT))
 }
@@ -92,12 +93,11 @@ pub fn committed(c: &Committed) -> Result<String, Failure> {
     String::from_utf8(text).map_err(|e| Failure::storage(format!("cannot encode the answer: {e}")))
 }
 
-/// A batch's answer: the heads as one JSON array, and one handle for all the events.
-pub fn batch(all: Vec<Committed>) -> Result<(String, Extra), Failure> {
+/// A batch's answer: the heads as one JSON array, and the events for one handle (`handle`).
+pub fn batch(all: Vec<Committed>) -> Result<(String, Vec<Vec<RecordedEvent>>), Failure> {
     let heads: Vec<Head<'_>> = all.iter().map(head).collect();
     let text = encode(&heads)?;
-    let events = all.into_iter().map(|c| c.events).collect();
-    Ok((text, Either::B(handle(events))))
+    Ok((text, all.into_iter().map(|c| c.events).collect()))
 }
 
 /// The JSON array of the events of command `index` of an answer (`handle`), for the

@@ -63,28 +63,52 @@ enum Reply {
     Done,
 }
 
-impl Reply {
-    /// `(tag, text, extra)` for JavaScript; on the JavaScript thread (an events handle
-    /// is a JavaScript value).
-    fn into_parts(outcome: Result<Reply, Failure>) -> (u32, Option<String>, Option<answer::Extra>) {
-        let parts = match outcome {
-            Ok(Reply::Json(json)) => Ok((Some(json), None)),
-            Ok(Reply::Bytes(bytes)) => Ok((None, Some(Either::A(Buffer::from(bytes))))),
-            Ok(Reply::Committed(c)) => answer::committed(&c).map(|text| (Some(text), None)),
-            Ok(Reply::Batch(all)) => answer::batch(all).map(|(text, extra)| (Some(text), Some(extra))),
-            Ok(Reply::Done) => Ok((None, None)),
+/// A call's answer, encoded where the call ran (for the worker's calls, off the
+/// JavaScript thread), ready to become JavaScript values.
+struct Answer {
+    /// 0 = success, 1 = failure (`text` is the structured error).
+    tag: u32,
+    text: Option<String>,
+    payload: Payload,
+}
+
+enum Payload {
+    None,
+    Bytes(Vec<u8>),
+    /// A batch's events, one list per command.
+    Events(Vec<Vec<casekit::RecordedEvent>>),
+}
+
+impl Answer {
+    fn of(outcome: Result<Reply, Failure>) -> Answer {
+        let encoded = match outcome {
+            Ok(Reply::Json(json)) => Ok((Some(json), Payload::None)),
+            Ok(Reply::Bytes(bytes)) => Ok((None, Payload::Bytes(bytes))),
+            Ok(Reply::Committed(c)) => answer::committed(&c).map(|text| (Some(text), Payload::None)),
+            Ok(Reply::Batch(all)) => answer::batch(all).map(|(text, events)| (Some(text), Payload::Events(events))),
+            Ok(Reply::Done) => Ok((None, Payload::None)),
             Err(f) => Err(f),
         };
-        match parts {
-            Ok((text, extra)) => (0, text, extra),
-            Err(f) => (1, Some(f.to_json()), None),
+        match encoded {
+            Ok((text, payload)) => Answer { tag: 0, text, payload },
+            Err(f) => Answer { tag: 1, text: Some(f.to_json()), payload: Payload::None },
         }
+    }
+
+    /// `(tag, text, extra)`; on the JavaScript thread (the parts become its values).
+    fn into_parts(self) -> (u32, Option<String>, Option<answer::Extra>) {
+        let extra = match self.payload {
+            Payload::None => None,
+            Payload::Bytes(bytes) => Some(Either::A(Buffer::from(bytes))),
+            Payload::Events(events) => Some(Either::B(answer::handle(events))),
+        };
+        (self.tag, self.text, extra)
     }
 }
 
 /// What travels back to the JavaScript thread.
 enum Message {
-    Reply { id: u32, outcome: Result<Reply, Failure> },
+    Reply { id: u32, answer: Answer },
     Event { subscription: u32, json: String },
 }
 
@@ -266,10 +290,7 @@ impl NativeCasebook {
     pub fn new(
         spec: String,
         clock: Option<&NativeManualClock>,
-        dispatch: Function<
-            FnArgs<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>,
-            (),
-        >,
+        dispatch: Function<FnArgs<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>, ()>,
     ) -> napi::Result<Self, String> {
         let spec: Spec = convert::parse("options", &spec).map_err(throw)?;
         let store = match (spec.store, spec.path) {
@@ -308,10 +329,10 @@ impl NativeCasebook {
             .weak::<true>()
             .build_callback(move |ctx| {
                 Ok(FnArgs::from(match ctx.value {
-                    Message::Reply { id, outcome } => {
+                    Message::Reply { id, answer } => {
                         answered.fetch_sub(1, Ordering::AcqRel);
                         released.release(&ctx.env);
-                        let (tag, text, extra) = Reply::into_parts(outcome);
+                        let (tag, text, extra) = answer.into_parts();
                         (tag, id, text, extra)
                     }
                     Message::Event { subscription, json } => (2, subscription, Some(json), None),
@@ -369,7 +390,13 @@ impl NativeCasebook {
     /// expected_version?}]`). Answers with a JSON array of `Committed` heads and one
     /// handle for all their events.
     #[napi(catch_unwind)]
-    pub fn execute_batch(&self, env: Env, id: u32, actor: String, items: String) -> napi::Result<Option<InlineAnswer>, String> {
+    pub fn execute_batch(
+        &self,
+        env: Env,
+        id: u32,
+        actor: String,
+        items: String,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
         self.submit(&env, id, Op::Batch { actor, items })
     }
 
@@ -387,13 +414,25 @@ impl NativeCasebook {
 
     /// A case's events as the actor may see them.
     #[napi(catch_unwind)]
-    pub fn history(&self, env: Env, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+    pub fn history(
+        &self,
+        env: Env,
+        id: u32,
+        actor: String,
+        case_id: String,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
         self.submit(&env, id, Op::History { actor, case_id })
     }
 
     /// Checks a case's hash chain.
     #[napi(catch_unwind)]
-    pub fn verify(&self, env: Env, id: u32, actor: String, case_id: String) -> napi::Result<Option<InlineAnswer>, String> {
+    pub fn verify(
+        &self,
+        env: Env,
+        id: u32,
+        actor: String,
+        case_id: String,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
         self.submit(&env, id, Op::Verify { actor, case_id })
     }
 
@@ -513,10 +552,10 @@ impl NativeCasebook {
 /// Runs a call on the JavaScript thread, collecting the events it publishes.
 fn run_inline(shared: &Shared, op: Op) -> InlineAnswer {
     CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
-    let outcome =
-        catch_unwind(AssertUnwindSafe(|| run(shared, op))).unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
+    let answer = catch_unwind(AssertUnwindSafe(|| Answer::of(run(shared, op))))
+        .unwrap_or_else(|payload| Answer::of(Err(Failure::panic(&*payload))));
     let captured = CAPTURE.with(|c| c.borrow_mut().take()).filter(|events| !events.is_empty());
-    match (Reply::into_parts(outcome), captured) {
+    match (answer.into_parts(), captured) {
         ((0, text, None), None) => Either3::A(text.unwrap_or_default()),
         ((0, None, Some(Either::A(bytes))), None) => Either3::B(bytes),
         ((tag, text, extra), captured) => Either3::C((tag, text, extra, captured)),
@@ -540,10 +579,8 @@ impl Drop for NativeCasebook {
 /// (0: never poll).
 fn spin_window() -> Duration {
     const DEFAULT_MICROS: u64 = 100;
-    let micros = std::env::var("CASEKIT_NODE_SPIN_US")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(DEFAULT_MICROS);
+    let micros =
+        std::env::var("CASEKIT_NODE_SPIN_US").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(DEFAULT_MICROS);
     Duration::from_micros(micros.min(10_000))
 }
 
@@ -575,10 +612,10 @@ fn work(shared: &Shared, rx: &Receiver<Job>) {
     let spin = spin_window();
     while let Some(Job { id, op }) = next_job(rx, spin) {
         let closing = matches!(op, Op::Close);
-        let outcome =
-            catch_unwind(AssertUnwindSafe(|| run(shared, op))).unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
+        let answer = catch_unwind(AssertUnwindSafe(|| Answer::of(run(shared, op))))
+            .unwrap_or_else(|payload| Answer::of(Err(Failure::panic(&*payload))));
         if id != 0 {
-            shared.dispatch.call(Message::Reply { id, outcome }, ThreadsafeFunctionCallMode::NonBlocking);
+            shared.dispatch.call(Message::Reply { id, answer }, ThreadsafeFunctionCallMode::NonBlocking);
         } else {
             // Internal calls (open, close on drop) have no answer to wait for.
             shared.queued.fetch_sub(1, Ordering::AcqRel);

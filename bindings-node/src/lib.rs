@@ -15,6 +15,9 @@ mod convert;
 mod error;
 mod sqlite;
 
+// Exported to JavaScript by `#[napi]`; named here so every build target sees it used.
+pub use answer::committed_events;
+
 use napi_derive::napi;
 
 /// The snake_case names of every command core knows, in declaration order.

@@ -100,3 +100,19 @@ test('many in-flight commands on a SQLite casebook', async () => {
   for (const o of opened) assert.equal((await book.get(manager, o.case_id)).version, 11);
   await book.shutdown();
 });
+
+test('an idle casebook costs no CPU: the loop and the worker stop polling once calls are answered', async () => {
+  const book = await Casebook.open(join(dir, 'idle.db'));
+  const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Idle' }, assign_to: 'maya' });
+  for (let k = 0; k < 50; k++) await book.addNote(manager, opened.case_id, { text: `n${k}` });
+  await new Promise((r) => setTimeout(r, 20));
+  const before = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 300));
+  const elapsed = performance.now() - t0;
+  const used = process.cpuUsage(before);
+  const ms = (used.user + used.system) / 1000;
+  // Polling would burn about as much CPU as time passed; an idle process uses next to none.
+  assert.ok(ms < elapsed / 4, `${ms.toFixed(1)} ms of CPU in ${elapsed.toFixed(0)} ms of idling`);
+  await book.shutdown();
+});

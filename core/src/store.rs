@@ -102,7 +102,8 @@ pub struct AppendBatch {
     pub events: Vec<StoredEvent>,
     /// The case's summary after the events.
     pub summary: CaseSummary,
-    /// Notes the events added, for the text index.
+    /// Notes the events added, for the text index: one per `note_added` event, in the
+    /// order of those events.
     pub notes: Vec<NoteEntry>,
 }
 
@@ -171,25 +172,20 @@ pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// string per word (stores index every note's words on the write path).
 pub fn push_words(text: &str, out: &mut String) {
     if text.is_ascii() {
-        // Most notes: a byte at a time (for ASCII, `char::is_alphanumeric` is
-        // `u8::is_ascii_alphanumeric`).
-        let mut bytes = Vec::with_capacity(text.len() + 1);
-        let mut in_word = false;
-        for &b in text.as_bytes() {
-            if b.is_ascii_alphanumeric() {
-                bytes.push(b.to_ascii_lowercase());
-                in_word = true;
-            } else if in_word {
-                bytes.push(b' ');
-                in_word = false;
-            }
+        // Most notes: runs of ASCII letters and digits (for ASCII, `char::is_alphanumeric`
+        // is `u8::is_ascii_alphanumeric`), copied a word at a time, then lowercased in place.
+        let alnum = |b: u8| b.is_ascii_alphanumeric();
+        let start = out.len();
+        out.reserve(text.len() + 1);
+        let mut rest = text;
+        while let Some(first) = rest.bytes().position(alnum) {
+            let tail = rest.get(first..).unwrap_or_default();
+            let (word, after) = tail.split_at(tail.bytes().position(|b| !alnum(b)).unwrap_or(tail.len()));
+            out.push_str(word);
+            out.push(' ');
+            rest = after;
         }
-        if in_word {
-            bytes.push(b' ');
-        }
-        if let Ok(ascii) = std::str::from_utf8(&bytes) {
-            out.push_str(ascii);
-        }
+        out[start..].make_ascii_lowercase();
         return;
     }
     for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {

@@ -409,6 +409,13 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 /// Moves every note after `notes_indexed.upto` into the FTS index (one segment for all
 /// of them) and moves the mark to the end of the log.
 pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
+    flush_notes_knowing(conn, &[])
+}
+
+/// [`flush_notes`], taking the words of the notes in `known` (log position,
+/// confidential, text; in position order: the append that triggers the flush) from
+/// there instead of decoding their payloads again.
+fn flush_notes_knowing(conn: &Connection, known: &[(u64, bool, &str)]) -> rusqlite::Result<()> {
     let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
     let mut select = conn.prepare_cached(
         "SELECT position, payload FROM events WHERE position > ?1 AND event_type = 'note_added' ORDER BY position",
@@ -416,10 +423,23 @@ pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
     let mut insert = conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?;
     let mut rows = select.query([upto])?;
     let mut words = String::with_capacity(256);
+    let mut known = known.iter().peekable();
     while let Some(row) = rows.next()? {
         let position: i64 = row.get(0)?;
-        let Ok(payload) = row.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
-        let Some(confidential) = note_words(payload, &mut words) else { continue };
+        while known.next_if(|k| i64::try_from(k.0).map_or(true, |p| p < position)).is_some() {}
+        let confidential = match known.next_if(|k| i64::try_from(k.0).is_ok_and(|p| p == position)) {
+            Some(&(_, confidential, text)) => {
+                words.clear();
+                words.push(' ');
+                push_words(text, &mut words);
+                confidential
+            }
+            None => {
+                let Ok(payload) = row.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
+                let Some(confidential) = note_words(payload, &mut words) else { continue };
+                confidential
+            }
+        };
         insert.execute(params![position.saturating_mul(2) + i64::from(confidential), words])?;
     }
     conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
@@ -650,7 +670,21 @@ impl Store for SqliteStore {
         };
         let written = written.and_then(|()| {
             if crossed {
-                flush_notes(&conn).ctx(|| format!("case {first}: indexing notes"))
+                // This append's notes, by log position (its events are numbered in order).
+                let mut known = Vec::new();
+                let mut at = positions.iter();
+                for b in batches {
+                    let mut notes = b.notes.iter();
+                    for e in &b.events {
+                        let position = at.next().copied().unwrap_or(0);
+                        if e.event_type == "note_added" {
+                            if let Some(n) = notes.next() {
+                                known.push((position, n.confidential, n.text.as_str()));
+                            }
+                        }
+                    }
+                }
+                flush_notes_knowing(&conn, &known).ctx(|| format!("case {first}: indexing notes"))
             } else {
                 Ok(())
             }

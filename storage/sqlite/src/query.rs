@@ -1,6 +1,7 @@
 //! Case-list queries: a `StoreQuery` becomes one SQL statement whose filters are
 //! index-backed and whose order is the case id, so a page is a range scan after the
-//! keyset cursor.
+//! keyset cursor ([`plan`]); a time range is a merge of such scans, one per time bucket
+//! ([`plan_by_time`]).
 //!
 //! Time filters compare microsecond-floored columns with bounds chosen so that the SQL
 //! keeps a superset of the matching rows; each row is then checked with core's own
@@ -202,7 +203,8 @@ fn conditions(q: &StoreQuery<'_>, driven_by: &str, p: &mut Params) -> String {
     let mut sql = String::new();
     if let (Some(a), false) = (&f.assignee, driven_by == "assignee") {
         let a = p.bind(Value::Text(a.0.clone()));
-        let _ = write!(sql, " AND EXISTS (SELECT 1 FROM case_assignees a WHERE a.actor = {a} AND a.case_id = c.case_id)");
+        let _ =
+            write!(sql, " AND EXISTS (SELECT 1 FROM case_assignees a WHERE a.actor = {a} AND a.case_id = c.case_id)");
     }
     if let (Some(t), false) = (&f.tag, driven_by == "tag") {
         let t = p.bind(Value::Text(t.clone()));
@@ -306,7 +308,8 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
         sql.push_str(")) m CROSS JOIN events e ON e.position = m.pos WHERE (m.conf = 0");
         if !q.notes.supervised_programs.is_empty() {
             let list = p.list(q.notes.supervised_programs.iter().map(|p| Value::Text(p.0.clone())));
-            let _ = write!(sql, " OR EXISTS (SELECT 1 FROM cases s WHERE s.case_id = e.case_id AND s.program IN {list})");
+            let _ =
+                write!(sql, " OR EXISTS (SELECT 1 FROM cases s WHERE s.case_id = e.case_id AND s.program IN {list})");
         }
         let actor = p.bind(Value::Text(q.notes.actor.0.clone()));
         let _ = write!(

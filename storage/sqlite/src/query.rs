@@ -139,18 +139,13 @@ pub(crate) fn time_range(q: &StoreQuery<'_>) -> Option<TimeRange> {
     }
 }
 
-/// Whether the query's only narrowing filters are time ranges (and holds, which no
-/// index carries): then the time buckets drive it. Otherwise an equality index or the
-/// note search may be the better start (see `SqliteStore::query`).
-pub(crate) fn only_time_ranges(q: &StoreQuery<'_>) -> bool {
-    let f = q.filter;
-    !(f.text.is_some()
-        || f.assignee.is_some()
-        || f.tag.is_some()
-        || f.phase.is_some()
-        || f.program.is_some()
-        || f.client_id.is_some()
-        || f.priority.is_some())
+/// Whether the query has a filter that keeps few cases (a worker's, a client's): then
+/// walking that filter's index in case-id order, checking the time on each row, usually
+/// beats the time buckets, which would check the filter on every case in the range.
+/// The other filters (phase, program, priority, tag, hold) keep a good share of the
+/// cases of any range, so with them the buckets drive: each bucket soon yields a match.
+pub(crate) fn keeps_few(q: &StoreQuery<'_>) -> bool {
+    q.filter.assignee.is_some() || q.filter.client_id.is_some()
 }
 
 /// How a time range is cut into buckets: the fine buckets at its edges, and the whole

@@ -5,7 +5,7 @@ use crate::codec::{
     EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
-use crate::query::{only_time_ranges, plan, plan_by_time, search, time_range, Plan};
+use crate::query::{keeps_few, plan, plan_by_time, search, time_range, Plan};
 use crate::schema::migrate;
 use casekit::event::sha256_hex;
 use casekit::store::{push_words, summary_matches, AppendBatch, CaseSummary, StoreQuery};
@@ -52,13 +52,12 @@ pub struct SqliteOptions {
     /// Page cache per connection, in KiB (default 2048, SQLite's own default: appends
     /// touch the tails of the tables; raise it for large files under heavy queries).
     pub cache_size_kib: u32,
-    /// A case list filtered by a time range (opened, closed, due) and by other indexed
-    /// filters (phase, program, worker, ...) could start from either index: the store
-    /// first walks the other filter's index in case-id order (fast when matches are
-    /// dense after the cursor) for at most this many thousand SQLite steps, then takes
-    /// the cases from the time range's buckets (fast when the range is narrow). 0
-    /// always takes the buckets; `u32::MAX` always walks. Time ranges alone always take
-    /// the buckets. Default 1000 (about a millisecond).
+    /// A case list filtered by a time range (opened, closed, due) and by a worker or a
+    /// client could start from either index: the store first walks the worker's or
+    /// client's cases in case-id order (they are usually few) for at most this many
+    /// thousand SQLite steps, then takes the cases from the time range's buckets. 0
+    /// always takes the buckets; `u32::MAX` always walks. Time ranges alone or with
+    /// other filters always take the buckets. Default 1000.
     pub range_walk_budget: u32,
 }
 
@@ -753,12 +752,12 @@ impl Store for SqliteStore {
         };
         let budget = self.options.range_walk_budget;
         let by_time = plan_by_time(q, range);
-        if only_time_ranges(q) || budget == 0 {
+        if !keeps_few(q) || budget == 0 {
             return self.read(|conn| answer(run_query(conn, by_time, q)));
         }
-        // A time range and another filter: walk the other filter's index in id order
-        // (cheap when matches are dense after the cursor), but only for a bounded number
-        // of steps; past that, take the range's buckets.
+        // A time range and a worker's or a client's cases: walk their index in id order
+        // (cheap: they are few), but only for a bounded number of steps; past that, take
+        // the range's buckets.
         let walk = plan(q, None);
         self.read(|conn| {
             let mut steps = 0u32;

@@ -3,7 +3,8 @@
 //! (so every query also carries the program scope).
 //!
 //! usage: query_1m [CASES]   (default 1,000,000; `CASEKIT_QUERY_DB` sets the file,
-//! default `/tmp/casekit-query-<CASES>.db`; `CASEKIT_CACHE_KIB` the page cache)
+//! default `/tmp/casekit-query-<CASES>.db`; `CASEKIT_CACHE_KIB` the page cache;
+//! `CASEKIT_RANGE_WALK_BUDGET` the store's `range_walk_budget`)
 //!
 //! The file is built once through the bulk path (`Casebook::execute_batch`, 2,000 cases
 //! a transaction) and kept, so later runs only query. Cases: ten programs, 500 workers,
@@ -165,6 +166,11 @@ fn main() -> Res<()> {
     if let Some(kib) = std::env::var("CASEKIT_CACHE_KIB").ok().and_then(|v| v.parse().ok()) {
         options.cache_size_kib = kib;
     }
+    // CASEKIT_RANGE_WALK_BUDGET: how long a time range with a worker or client walks
+    // their cases before it takes the time buckets.
+    if let Some(budget) = std::env::var("CASEKIT_RANGE_WALK_BUDGET").ok().and_then(|v| v.parse().ok()) {
+        options.range_walk_budget = budget;
+    }
     let book = Casebook::new(SqliteStore::open_with(&path, options)?);
     let sup = supervisor();
     // A sample of cases for cursors and clients: the cases of random log positions.
@@ -268,6 +274,26 @@ fn main() -> Res<()> {
             Box::new(|r| CaseQuery {
                 assignee: Some(format!("worker-{}", r.below(WORKERS as u64)).into()),
                 phase: Some(Phase::Intake),
+                ..Default::default()
+            }),
+        ),
+        (
+            "opened (30 days) + phase",
+            Box::new(move |r| {
+                let t = pick_time(r);
+                CaseQuery {
+                    opened_from: Some(t),
+                    opened_to: Some(t + Duration::days(30)),
+                    phase: Some([Phase::Intake, Phase::Assessment, Phase::Closed][r.below(3) as usize]),
+                    ..Default::default()
+                }
+            }),
+        ),
+        (
+            "due/overdue + assignee",
+            Box::new(move |r| CaseQuery {
+                due_before: Some(pick_time(r)),
+                assignee: Some(format!("worker-{}", r.below(WORKERS as u64)).into()),
                 ..Default::default()
             }),
         ),

@@ -63,9 +63,15 @@
 //!
 //! ## Queries
 //!
-//! Every case-list filter is answered from an index whose order is the case id, or
-//! from a range index whose matching ids are sorted, so a page costs about its own size
-//! after the keyset cursor. The reader's program scope is carried by every index. Note
+//! Every case-list filter is answered from an index whose order is the case id, so a
+//! page costs about its own size after the keyset cursor. Time ranges (opened, closed,
+//! due) too: each time column has two bucket indexes, `(time >> 37, case_id, ...)`
+//! (about 38 hours a bucket) and `(time >> 42, case_id, ...)` (about 51 days); a range
+//! is cut into whole coarse buckets and at most 32 fine ones at each edge, and each
+//! bucket yields its cases in id order after the cursor (empty buckets and open ends
+//! are skipped in the index). Combined with a worker or a client, a time range first
+//! lets their index walk for a bounded time ([`SqliteOptions::range_walk_budget`]).
+//! The reader's program scope is carried by every index. Note
 //! search uses FTS5 over the words exactly as [`casekit::store::words`] cuts them (user
 //! text is reduced to quoted words, so it can never be FTS syntax); a confidential note
 //! counts only for readers who may see it, decided in the same SQL statement.

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 /// The schema version this crate writes. A file at a newer version is refused (open it
 /// with a newer casekit-sqlite); older files are migrated forward on open.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Version 1: events, case summaries with their first indexes, tags, assignees, blobs.
 const V1: &str = "
@@ -121,6 +121,28 @@ CREATE VIRTUAL TABLE notes_fts USING fts5(
 UPDATE notes_indexed SET upto = 0;
 ";
 
+/// Version 5: the time-range filters page in case-id order too. Case ids (UUIDv7) and
+/// times are correlated, so a range's cases are a block of ids that a walk in id order
+/// may reach only after most of the file, and version 3's `(time, program)` indexes
+/// had to sort every id in the range. Each time column now has two bucket indexes,
+/// `(time >> 37, case_id, time, program)` (buckets of about 38 hours) and `(time >> 42,
+/// ...)` (about 51 days): a range is cut into whole coarse buckets in the middle and
+/// fine ones at the edges (see `query::buckets`), and each bucket yields its cases in
+/// id order after the cursor, trimmed to the range by the time it carries. They
+/// replace version 3's range indexes, so a write that sets a time adds two index
+/// entries where it added one.
+const V5: &str = "
+DROP INDEX cases_next_due;
+DROP INDEX cases_opened;
+DROP INDEX cases_closed;
+CREATE INDEX cases_opened_b37 ON cases (opened_at >> 37, case_id, opened_at, program);
+CREATE INDEX cases_opened_b42 ON cases (opened_at >> 42, case_id, opened_at, program);
+CREATE INDEX cases_closed_b37 ON cases (closed_at >> 37, case_id, closed_at, program) WHERE closed_at IS NOT NULL;
+CREATE INDEX cases_closed_b42 ON cases (closed_at >> 42, case_id, closed_at, program) WHERE closed_at IS NOT NULL;
+CREATE INDEX cases_due_b37 ON cases (next_due >> 37, case_id, next_due, program) WHERE next_due IS NOT NULL;
+CREATE INDEX cases_due_b42 ON cases (next_due >> 42, case_id, next_due, program) WHERE next_due IS NOT NULL;
+";
+
 /// One migration: the SQL, then optional code (data backfills).
 struct Migration {
     version: u32,
@@ -135,6 +157,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, sql: V2, backfill: None },
     Migration { version: 3, sql: V3, backfill: None },
     Migration { version: 4, sql: V4, backfill: Some(crate::store::flush_notes) },
+    Migration { version: 5, sql: V5, backfill: None },
 ];
 
 fn user_version(conn: &Connection) -> Result<u32, StoreError> {

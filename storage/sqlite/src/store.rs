@@ -5,7 +5,7 @@ use crate::codec::{
     EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
-use crate::query::{plan, range_only, search, Plan};
+use crate::query::{keeps_few, plan, plan_by_time, search, time_range, Plan};
 use crate::schema::migrate;
 use casekit::event::sha256_hex;
 use casekit::store::{push_words, summary_matches, AppendBatch, CaseSummary, StoreQuery};
@@ -52,11 +52,12 @@ pub struct SqliteOptions {
     /// Page cache per connection, in KiB (default 2048, SQLite's own default: appends
     /// touch the tails of the tables; raise it for large files under heavy queries).
     pub cache_size_kib: u32,
-    /// A case list filtered by time ranges only (opened, closed, due) has no index in
-    /// case-id order; the store first walks the cases in id order (fast when matches
-    /// are dense after the cursor) for at most this many thousand SQLite steps, then
-    /// sorts the ids the range's index yields (fast when the range is narrow). 0 always
-    /// sorts; `u32::MAX` always walks. Default 1000 (about a millisecond).
+    /// A case list filtered by a time range (opened, closed, due) and by a worker or a
+    /// client could start from either index: the store first walks the worker's or
+    /// client's cases in case-id order (they are usually few) for at most this many
+    /// thousand SQLite steps, then takes the cases from the time range's buckets. 0
+    /// always takes the buckets; `u32::MAX` always walks. Time ranges alone or with
+    /// other filters always take the buckets. Default 1000.
     pub range_walk_budget: u32,
 }
 
@@ -773,27 +774,25 @@ impl Store for SqliteStore {
         if q.limit == 0 {
             return Ok(Vec::new());
         }
-        let Some(index) = range_only(q) else {
-            let plan = plan(q, text, None);
-            return self.read(|conn| match run_query(conn, plan, q) {
-                Ok(out) => Ok(out),
-                Err(Failed::Store(e)) => Err(e),
-                Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
-            });
+        let answer = |r: Result<Vec<CaseSummary>, Failed>| match r {
+            Ok(out) => Ok(out),
+            Err(Failed::Store(e)) => Err(e),
+            Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
         };
-        // Time ranges alone: walk the cases in id order (cheap when matches are dense
-        // after the cursor), but only for a bounded number of steps; past that, take
-        // the range's ids from its index and sort them (cheap when the range is narrow).
+        let range = if text.is_none() { time_range(q) } else { None };
+        let Some(range) = range else {
+            let plan = plan(q, text);
+            return self.read(|conn| answer(run_query(conn, plan, q)));
+        };
         let budget = self.options.range_walk_budget;
-        let sort = plan(q, text.clone(), Some(index));
-        if budget == 0 {
-            return self.read(|conn| match run_query(conn, sort, q) {
-                Ok(out) => Ok(out),
-                Err(Failed::Store(e)) => Err(e),
-                Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
-            });
+        let by_time = plan_by_time(q, range);
+        if !keeps_few(q) || budget == 0 {
+            return self.read(|conn| answer(run_query(conn, by_time, q)));
         }
-        let walk = plan(q, text, None);
+        // A time range and a worker's or a client's cases: walk their index in id order
+        // (cheap: they are few), but only for a bounded number of steps; past that, take
+        // the range's buckets.
+        let walk = plan(q, None);
         self.read(|conn| {
             let mut steps = 0u32;
             conn.progress_handler(
@@ -807,13 +806,8 @@ impl Store for SqliteStore {
             let walked = run_query(conn, walk, q);
             conn.progress_handler(0, None::<fn() -> bool>).ctx(|| "querying cases".into())?;
             match walked {
-                Ok(out) => Ok(out),
-                Err(Failed::Store(e)) => Err(e),
-                Err(Failed::Interrupted) => match run_query(conn, sort, q) {
-                    Ok(out) => Ok(out),
-                    Err(Failed::Store(e)) => Err(e),
-                    Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
-                },
+                Err(Failed::Interrupted) => answer(run_query(conn, by_time, q)),
+                other => answer(other),
             }
         })
     }

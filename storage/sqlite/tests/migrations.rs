@@ -16,10 +16,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-const SCHEMAS: [(u32, &str); 3] = [
+const SCHEMAS: [(u32, &str); 4] = [
     (1, include_str!("fixtures/schema_v1.sql")),
     (2, include_str!("fixtures/schema_v2.sql")),
     (3, include_str!("fixtures/schema_v3.sql")),
+    (4, include_str!("fixtures/schema_v4.sql")),
 ];
 
 /// Sequential ids from a given counter, so a second casebook can go on where the first
@@ -58,8 +59,8 @@ fn micros(t: &casekit::Timestamp) -> i64 {
 }
 
 /// Writes the reference's events, case rows and side tables the way version `version`
-/// did (and, in versions 2 and 3, its notes table: the first half indexed, the rest
-/// pending).
+/// did, and its note index: the first half of the notes indexed, the rest pending (in
+/// versions 2 and 3 in the notes table; from version 4 at the tail of the log).
 fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<MemoryStore>) {
     let conn = Connection::open(path).expect("fixture db");
     conn.execute_batch("PRAGMA journal_mode = WAL").expect("wal");
@@ -121,21 +122,30 @@ fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<Memory
                 .expect("assignee");
         }
     }
-    if version >= 2 {
-        let notes: Vec<_> = log
-            .iter()
-            .filter_map(|e| match e.decode().expect("decode").event {
-                Event::NoteAdded { note_id, text, confidential, .. } => Some((e.case_id, note_id, text, confidential)),
-                _ => None,
-            })
-            .collect();
-        let half = notes.len() / 2;
-        for (i, (case_id, note_id, text, confidential)) in notes.iter().enumerate() {
-            let mut listed = String::from(" ");
-            for w in words(text) {
-                listed.push_str(&w);
-                listed.push(' ');
+    let notes: Vec<_> = log
+        .iter()
+        .filter_map(|e| match e.decode().expect("decode").event {
+            Event::NoteAdded { note_id, text, confidential, .. } => {
+                let mut listed = String::from(" ");
+                for w in words(&text) {
+                    listed.push_str(&w);
+                    listed.push(' ');
+                }
+                Some((e.position, e.case_id, note_id, listed, confidential))
             }
+            _ => None,
+        })
+        .collect();
+    let half = notes.len() / 2;
+    if version >= 4 {
+        // The FTS rowid is the event's position × 2 + confidential; the mark a position.
+        for (position, _, _, listed, confidential) in &notes[..half] {
+            let key = *position as i64 * 2 + i64::from(*confidential);
+            tx.execute("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)", params![key, listed]).expect("fts");
+            tx.execute("UPDATE notes_indexed SET upto = ?1", [*position as i64]).expect("upto");
+        }
+    } else if version >= 2 {
+        for (i, (_, case_id, note_id, listed, confidential)) in notes.iter().enumerate() {
             tx.execute(
                 "INSERT INTO notes (note_id, case_id, confidential, pending) VALUES (?1, ?2, ?3, ?4)",
                 params![note_id.0.as_bytes(), case_id.0.as_bytes(), confidential, listed],
@@ -150,6 +160,16 @@ fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<Memory
         }
     }
     tx.commit().expect("commit");
+}
+
+/// Every table, index and trigger of a file, with its SQL, by name.
+fn schema_of(path: &Path) -> Vec<(String, String, Option<String>)> {
+    let conn = Connection::open(path).expect("db");
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        .expect("schema");
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).expect("schema");
+    rows.collect::<Result<_, _>>().expect("schema")
 }
 
 fn compare(mem: &Casebook<MemoryStore>, sql: &Casebook<SqliteStore>, cases: &[CaseId], seed: u64) {
@@ -182,6 +202,9 @@ fn files_from_every_earlier_version_migrate_and_behave() {
             .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
             .expect("user_version");
         assert_eq!(found, SCHEMA_VERSION, "v{version} was migrated");
+        let fresh = dir.path().join("fresh.db");
+        drop(SqliteStore::open(&fresh).expect("a new file"));
+        assert_eq!(schema_of(&path), schema_of(&fresh), "v{version}: the migrated schema is a new file's");
         // Go on where the reference stopped: same clock, same next ids.
         let next = Arc::new(Ids(AtomicU64::new(ids.0.load(Ordering::Relaxed))));
         let sql = Casebook::with_clock(store, clock.clone(), next);

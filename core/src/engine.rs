@@ -344,6 +344,14 @@ impl<S: Store> Casebook<S> {
 
     /// Runs many commands as one transaction: all are committed, or none (the first
     /// failure is returned and nothing is stored). The path for imports and bulk work.
+    ///
+    /// Sizing an import: a batch's cases stay in the case cache afterwards, so a later
+    /// batch that goes on with them (say, a second pass that refers to ids the first
+    /// created) finds them there only if the cache holds them all. Keep a batch's cases
+    /// within [`Casebook::with_cache_capacity`] (default [`DEFAULT_CACHE_CAPACITY`]) or
+    /// raise it; a store's own page cache bounds the useful size of one transaction too
+    /// (CM-22 through the SQLite store at default settings: 100 cases a batch imports
+    /// ≈ 25 % faster than 1,000).
     pub fn execute_batch(&self, actor: &Actor, items: &[BatchCommand]) -> Result<Vec<Committed>> {
         let mut staged = Staged::default();
         // On failure the working states (which may hold uncommitted events) are dropped:

@@ -5,7 +5,7 @@
 //! reassessment and reopening — as a typed, event-sourced state machine.
 //!
 //! The domain is two pure functions over one transition table ([`lifecycle::RULES`]):
-//! [`decide`] validates a command and returns events; [`evolve`] applies an event.
+//! [`decide()`] validates a command and returns events; [`evolve`] applies an event.
 //! [`Casebook`] runs them against a [`Store`] with optimistic concurrency,
 //! authorization and subscriptions. This crate does no I/O: stores live in their own
 //! crates (`casekit-sqlite`, `casekit-postgres`); [`MemoryStore`] is the reference.

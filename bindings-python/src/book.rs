@@ -65,10 +65,10 @@ pub struct Committed {
 
 #[pymethods]
 impl Committed {
-    /// The case, as text.
-    #[getter]
-    fn case_id(&self) -> String {
-        self.inner.case_id.to_string()
+    /// The case.
+    #[pyo3(signature = () -> "uuid.UUID")]
+    fn case_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::uuid_to_py(py, self.inner.case_id.0)
     }
 
     /// The case's version after the command.
@@ -83,10 +83,10 @@ impl Committed {
         self.inner.phase.as_str()
     }
 
-    /// The id of the record the command created, as text.
-    #[getter]
-    fn created_id(&self) -> Option<String> {
-        self.inner.created_id.map(|u| u.to_string())
+    /// The id of the record the command created, if it created one.
+    #[pyo3(signature = () -> "uuid.UUID | None")]
+    fn created_id<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.created_id.map(|u| convert::uuid_to_py(py, u)).transpose()
     }
 
     /// The events the command appended, in their JSON form.
@@ -115,6 +115,28 @@ fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bou
 pub struct Book {
     pub engine: Arc<Engine>,
     description: String,
+}
+
+impl Book {
+    fn execute_command(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+        omit_none: bool,
+    ) -> PyResult<Committed> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = if case_id.is_none() { None } else { Some(case_of(case_id, "case_id")?) };
+            let command = crate::commands::from_py(command, omit_none)?;
+            let expected = convert::u64_from_py(expected_version, "expected_version")?;
+            let engine = &self.engine;
+            let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
+            Ok(Committed { inner })
+        })
+    }
 }
 
 #[pymethods]
@@ -198,15 +220,26 @@ impl Book {
         command: &Bound<'_, PyAny>,
         expected_version: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Committed> {
-        guard(py, || {
-            let actor = actor_of(actor)?;
-            let case_id = if case_id.is_none() { None } else { Some(case_of(case_id, "case_id")?) };
-            let command = crate::commands::from_py(command)?;
-            let expected = convert::u64_from_py(expected_version, "expected_version")?;
-            let engine = &self.engine;
-            let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
-            Ok(Committed { inner })
-        })
+        self.execute_command(py, actor, case_id, command, expected_version, false)
+    }
+
+    /// Runs a command built by a typed method: as `execute`, except that top-level
+    /// fields whose value is `None` are left out (omitted keyword arguments).
+    #[pyo3(signature = (
+        actor: "Actor",
+        case_id: "uuid.UUID | str | None",
+        command: "collections.abc.Mapping[str, typing.Any]",
+        expected_version: "int | None" = None,
+    ))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Committed> {
+        self.execute_command(py, actor, case_id, command, expected_version, true)
     }
 
     /// Runs many commands in one transaction: all or none.
@@ -432,12 +465,32 @@ impl Book {
 }
 
 /// Checks a command's JSON form and returns it normalized (defaults filled in), without
-/// running it.
+/// running it; with `omit_none`, top-level fields given as `None` count as absent (as
+/// in `Book.run`).
 #[pyfunction]
-#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]") -> "dict[str, typing.Any]")]
-pub fn parse_command<'py>(py: Python<'py>, command: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]", omit_none = false) -> "dict[str, typing.Any]")]
+pub fn parse_command<'py>(
+    py: Python<'py>,
+    command: &Bound<'py, PyAny>,
+    omit_none: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let command = crate::commands::from_py(command)?;
+        let command = crate::commands::from_py(command, omit_none)?;
+        convert::to_py(py, &command)
+    })
+}
+
+/// `parse_command` the canonical way (through a JSON value), to test that the direct
+/// conversion accepts and builds the same commands.
+#[pyfunction]
+#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]", omit_none = false) -> "dict[str, typing.Any]")]
+pub fn _parse_command_canonical<'py>(
+    py: Python<'py>,
+    command: &Bound<'py, PyAny>,
+    omit_none: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(py, || {
+        let command = crate::commands::canonical_from_py(command, omit_none)?;
         convert::to_py(py, &command)
     })
 }

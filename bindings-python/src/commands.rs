@@ -17,10 +17,23 @@ pub fn from_json(py: Python<'_>, value: Value, root: &str) -> PyResult<Command> 
     })
 }
 
-/// A command from a Python mapping.
-pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
+/// A command from a Python mapping. With `omit_none`, top-level fields whose value is
+/// `None` count as absent (a typed method's omitted keyword arguments).
+pub fn from_py(obj: &Bound<'_, PyAny>, omit_none: bool) -> PyResult<Command> {
+    if let Some(command) = crate::direct::command(obj, omit_none) {
+        return Ok(command);
+    }
+    // The canonical path: it accepts the same commands, and explains a refusal.
+    canonical_from_py(obj, omit_none)
+}
+
+/// A command the canonical way: Python -> JSON value -> core's `Command::from_json`.
+pub fn canonical_from_py(obj: &Bound<'_, PyAny>, omit_none: bool) -> PyResult<Command> {
     let mut path = String::new();
-    let value = convert::to_value(obj, &mut path, 0)?;
+    let mut value = convert::to_value(obj, &mut path, 0)?;
+    if let (true, Value::Object(fields)) = (omit_none, &mut value) {
+        fields.retain(|_, v| !v.is_null());
+    }
     from_json(obj.py(), value, "")
 }
 
@@ -55,9 +68,14 @@ pub fn batch_from_py(items: &Bound<'_, PyAny>) -> PyResult<Vec<BatchCommand>> {
         let Some(command) = map.get_item("command")? else {
             return Err(errors::validation(py, &command_root, "missing"));
         };
-        let mut path = command_root.clone();
-        let value = convert::to_value(&command, &mut path, 0)?;
-        let command = from_json(py, value, &command_root)?;
+        let command = match crate::direct::command(&command, false) {
+            Some(command) => command,
+            None => {
+                let mut path = command_root.clone();
+                let value = convert::to_value(&command, &mut path, 0)?;
+                from_json(py, value, &command_root)?
+            }
+        };
         let expected_version = convert::u64_from_py(
             map.get_item("expected_version")?.as_ref(),
             &convert::join(&root, "expected_version"),

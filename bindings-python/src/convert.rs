@@ -6,9 +6,10 @@
 //! deep nesting, lone surrogates, unknown types) is refused here.
 
 use crate::errors;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{IntoPyDict, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -21,6 +22,7 @@ pub const MAX_DEPTH: usize = 48;
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SAFE_UNKNOWN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn uuid_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     UUID.import(py, "uuid", "UUID")
@@ -34,10 +36,73 @@ fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DATE.import(py, "datetime", "date")
 }
 
-/// A `uuid.UUID`.
+/// Whether `obj` is a `datetime.datetime`.
+pub fn is_datetime(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(datetime_type(obj.py())?.as_any())
+}
+
+/// Whether `obj` is a `datetime.date` (or a `datetime`: ask `is_datetime` first).
+pub fn is_date(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(date_type(obj.py())?.as_any())
+}
+
+/// Whether `obj` is a `uuid.UUID`.
+pub fn is_uuid(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(uuid_type(obj.py())?.as_any())
+}
+
+// In the stable ABI from Python 3.10 on, and exported by CPython with this signature
+// since 3.3; pyo3 under `abi3-py39` has only `PyUnicode_AsUTF8String`, which copies the
+// text into a new bytes object on every call.
+extern "C" {
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::os::raw::c_char;
+}
+
+/// The text of a `str`, borrowed from the string's own UTF-8 form (made once, then
+/// kept by the string); `None` if it is not valid Unicode (a lone surrogate).
+pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a str and the GIL is held; the returned buffer belongs to the
+    // string object and lives as long as it does, which outlives the borrow of `s`.
+    unsafe {
+        let data = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
+        if data.is_null() {
+            // UnicodeEncodeError: the callers report their own error.
+            drop(PyErr::take(s.py()));
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), usize::try_from(size).ok()?);
+        Some(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// A `uuid.UUID`, made the way `copy` and `pickle` make one: a bare instance whose two
+/// slots are set directly (`UUID(int=...)` runs checks that cost ten times as much,
+/// and a valid `uuid::Uuid` needs none of them).
 pub fn uuid_to_py<'py>(py: Python<'py>, id: uuid::Uuid) -> PyResult<Bound<'py, PyAny>> {
-    let kwargs = [("int", id.as_u128())].into_py_dict(py)?;
-    uuid_type(py)?.call((), Some(&kwargs))
+    let ty = uuid_type(py)?;
+    let unknown = SAFE_UNKNOWN.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("uuid")?.getattr("SafeUUID")?.getattr("unknown")?.unbind())
+    })?;
+    let int = id.as_u128().into_pyobject(py)?;
+    // SAFETY: the GIL is held and every pointer is a live object; PyType_GenericNew
+    // returns a new reference or NULL with an exception set, and
+    // PyObject_GenericSetAttr (which UUID's own __setattr__ forbids, as `object.__setattr__`
+    // bypasses it) writes the slot descriptors `int` and `is_safe`.
+    unsafe {
+        let empty = pyo3::types::PyTuple::empty(py);
+        let obj = pyo3::ffi::PyType_GenericNew(ty.as_ptr().cast(), empty.as_ptr(), std::ptr::null_mut());
+        let obj = Bound::from_owned_ptr_or_err(py, obj)?;
+        if pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), intern!(py, "int").as_ptr(), int.as_ptr()) != 0
+            || pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), intern!(py, "is_safe").as_ptr(), unknown.as_ptr()) != 0
+        {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(obj)
+    }
 }
 
 /// A timezone-aware `datetime` in UTC.

@@ -12,6 +12,7 @@
 mod book;
 mod commands;
 mod convert;
+mod direct;
 mod errors;
 mod frames;
 mod introspection;
@@ -24,7 +25,9 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::book::{_panic_for_tests, command_names, error_codes, parse_command, Book, Committed};
+    use crate::book::{
+        _panic_for_tests, _parse_command_canonical, command_names, error_codes, parse_command, Book, Committed,
+    };
     #[pymodule_export]
     use crate::errors::{
         CaseKitError, ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,

@@ -11,7 +11,7 @@ from os import PathLike
 from typing import Any, Final, List, SupportsFloat, SupportsIndex, final
 from uuid import UUID
 
-__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "command_names", "error_codes", "parse_command"]
+__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "_parse_command_canonical", "command_names", "error_codes", "parse_command"]
 
 PANIC_CODE: Final[str]
 """
@@ -132,6 +132,11 @@ class Book:
         Registers (or replaces) a program: `{"id", "name", "required_instruments",
         "custom_fields"}`.
         """
+    def run(self, /, actor: Actor, case_id: UUID | str | None, command: Mapping[str, Any], expected_version: int | None = None) -> Committed:
+        """
+        Runs a command built by a typed method: as `execute`, except that top-level
+        fields whose value is `None` are left out (omitted keyword arguments).
+        """
     @property
     def store(self, /) -> str:
         """
@@ -174,15 +179,13 @@ class Committed:
     """
     A committed command. Its events are converted only when asked for.
     """
-    @property
-    def case_id(self, /) -> str:
+    def case_id(self, /) -> UUID:
         """
-        The case, as text.
+        The case.
         """
-    @property
-    def created_id(self, /) -> str | None:
+    def created_id(self, /) -> UUID | None:
         """
-        The id of the record the command created, as text.
+        The id of the record the command created, if it created one.
         """
     def event_types(self, /) -> list[str]:
         """
@@ -263,6 +266,12 @@ def _panic_for_tests(message: str) -> None:
     Panics inside the native module, to test that no panic reaches Python.
     """
 
+def _parse_command_canonical(command: Mapping[str, Any], omit_none: bool = False) -> dict[str, Any]:
+    """
+    `parse_command` the canonical way (through a JSON value), to test that the direct
+    conversion accepts and builds the same commands.
+    """
+
 def command_names() -> list[str]:
     """
     Every command's name, in the core's order (`casekit::CommandKind::ALL`).
@@ -273,8 +282,9 @@ def error_codes() -> list[str]:
     Every error code, in the core's order.
     """
 
-def parse_command(command: Mapping[str, Any]) -> dict[str, Any]:
+def parse_command(command: Mapping[str, Any], omit_none: bool = False) -> dict[str, Any]:
     """
     Checks a command's JSON form and returns it normalized (defaults filled in), without
-    running it.
+    running it; with `omit_none`, top-level fields given as `None` count as absent (as
+    in `Book.run`).
     """

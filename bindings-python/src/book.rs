@@ -2,6 +2,7 @@
 //! method converts its arguments, releases the GIL around the engine call, and maps
 //! errors; the Python package's `Casebook` puts typed methods on top.
 
+use crate::committed::Committed;
 use crate::convert::{self, from_py};
 use crate::errors::{self, guard};
 use crate::stores;
@@ -57,54 +58,10 @@ fn clock_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Clock>> {
     }
 }
 
-/// A committed command. Its events are converted only when asked for.
-#[pyclass(module = "casekit._native", frozen)]
-pub struct Committed {
-    inner: casekit::Committed,
-}
-
-#[pymethods]
-impl Committed {
-    /// The case.
-    #[pyo3(signature = () -> "uuid.UUID")]
-    fn case_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::uuid_to_py(py, self.inner.case_id.0)
-    }
-
-    /// The case's version after the command.
-    #[getter]
-    fn version(&self) -> u64 {
-        self.inner.version
-    }
-
-    /// The case's phase after the command.
-    #[getter]
-    fn phase(&self) -> &'static str {
-        self.inner.phase.as_str()
-    }
-
-    /// The id of the record the command created, if it created one.
-    #[pyo3(signature = () -> "uuid.UUID | None")]
-    fn created_id<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.created_id.map(|u| convert::uuid_to_py(py, u)).transpose()
-    }
-
-    /// The events the command appended, in their JSON form.
-    #[pyo3(signature = () -> "list[dict[str, typing.Any]]")]
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &self.inner.events)
-    }
-
-    /// The event types, without converting the events.
-    fn event_types(&self) -> Vec<&'static str> {
-        self.inner.events.iter().map(|e| e.event.type_name()).collect()
-    }
-}
-
 fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
     for inner in done {
-        list.append(Bound::new(py, Committed { inner })?)?;
+        list.append(Bound::new(py, Committed::new(inner))?)?;
     }
     Ok(list)
 }
@@ -134,7 +91,7 @@ impl Book {
             let expected = convert::u64_from_py(expected_version, "expected_version")?;
             let engine = &self.engine;
             let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
-            Ok(Committed { inner })
+            Ok(Committed::new(inner))
         })
     }
 }
@@ -301,7 +258,7 @@ impl Book {
             let upload = DocumentUpload { name, media_type, category, content };
             let engine = &self.engine;
             let inner = detached(py, || engine.attach_document(&actor, case_id, upload))?;
-            Ok(Committed { inner })
+            Ok(Committed::new(inner))
         })
     }
 

@@ -124,7 +124,7 @@ pub fn datetime_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<casekit
         }
         obj.call_method0("isoformat")?.extract::<String>()?
     } else if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?.into_owned()
+        str_of(s).ok_or_else(|| errors::validation(py, field, "not valid Unicode"))?.to_owned()
     } else {
         return Err(errors::validation(py, field, "expected a timezone-aware datetime"));
     };
@@ -136,13 +136,15 @@ pub fn datetime_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<casekit
 /// Reads a UUID given as `uuid.UUID` or text.
 pub fn uuid_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<uuid::Uuid> {
     let py = obj.py();
-    if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?;
-        return uuid::Uuid::parse_str(&text).map_err(|_| errors::validation(py, field, "not a valid UUID"));
-    }
-    if obj.is_instance(uuid_type(py)?.as_any())? {
-        let n: u128 = obj.getattr("int")?.extract()?;
+    let uuid = uuid_type(py)?;
+    // A UUID object first: the typed API hands them back and forth.
+    if obj.get_type().is(uuid) || obj.is_instance(uuid.as_any())? {
+        let n: u128 = obj.getattr(intern!(py, "int"))?.extract()?;
         return Ok(uuid::Uuid::from_u128(n));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = str_of(s).ok_or_else(|| errors::validation(py, field, "not valid Unicode"))?;
+        return uuid::Uuid::parse_str(text).map_err(|_| errors::validation(py, field, "not a valid UUID"));
     }
     Err(errors::validation(py, field, "expected a UUID or its text"))
 }
@@ -170,9 +172,9 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
         return Ok(Value::Null);
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_cow() {
-            Ok(text) => Ok(Value::String(text.into_owned())),
-            Err(_) => Err(errors::validation(py, field_name(path), "text is not valid Unicode (lone surrogate?)")),
+        return match str_of(s) {
+            Some(text) => Ok(Value::String(text.to_owned())),
+            None => Err(errors::validation(py, field_name(path), "text is not valid Unicode (lone surrogate?)")),
         };
     }
     if obj.is_instance_of::<PyBool>() {
@@ -199,10 +201,9 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
             let Ok(key) = k.cast::<PyString>() else {
                 return Err(errors::validation(py, field_name(path), "mapping keys must be strings"));
             };
-            let key = key
-                .to_cow()
-                .map_err(|_| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
-                .into_owned();
+            let key = str_of(&key)
+                .ok_or_else(|| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
+                .to_owned();
             let len = path.len();
             // In place: the path is only read if a value is refused.
             if !path.is_empty() {

@@ -11,6 +11,7 @@
 
 mod book;
 mod commands;
+mod committed;
 mod convert;
 mod direct;
 mod errors;
@@ -25,9 +26,9 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::book::{
-        _panic_for_tests, _parse_command_canonical, command_names, error_codes, parse_command, Book, Committed,
-    };
+    use crate::book::{_panic_for_tests, _parse_command_canonical, command_names, error_codes, parse_command, Book};
+    #[pymodule_export]
+    use crate::committed::Committed;
     #[pymodule_export]
     use crate::errors::{
         CaseKitError, ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,

@@ -45,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Actor = _native.Actor
 ManualClock = _native.ManualClock
+Committed = _native.Committed
+"""The result of a committed command (native: one object per command, no wrapper)."""
 
 Id = Union[UUID, str]
 """An id: a ``uuid.UUID`` or its text."""
@@ -58,67 +60,6 @@ Ids = Literal["random", "sequential"]
 
 class SubscriberWarning(RuntimeWarning):
     """A subscriber raised: the commit stands, the exception is reported as this warning."""
-
-
-class Committed:
-    """The result of a committed command. Events are converted only when read."""
-
-    __slots__ = ("_n", "_events")
-
-    def __init__(self, native: _native.Committed) -> None:
-        self._n = native
-        self._events: Optional[List[Event]] = None
-
-    @property
-    def case_id(self) -> UUID:
-        """The case."""
-        return self._n.case_id()
-
-    @property
-    def version(self) -> int:
-        """The case's version after the command."""
-        return self._n.version
-
-    @property
-    def phase(self) -> str:
-        """The case's phase after the command."""
-        return self._n.phase
-
-    @property
-    def created_id(self) -> Optional[UUID]:
-        """The id of the record the command created (case, goal, task, note, ...)."""
-        return self._n.created_id()
-
-    @property
-    def event_types(self) -> List[str]:
-        """The types of the events the command appended (cheaper than ``events``)."""
-        return self._n.event_types()
-
-    @property
-    def events(self) -> List[Event]:
-        """The events the command appended."""
-        if self._events is None:
-            self._events = [Event.from_json(e) for e in self._n.events()]
-        return list(self._events)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The core's JSON form of the result."""
-        created = self._n.created_id()
-        return {
-            "case_id": str(self._n.case_id()),
-            "version": self._n.version,
-            "phase": self._n.phase,
-            "created_id": None if created is None else str(created),
-            "events": self._n.events(),
-        }
-
-    def __repr__(self) -> str:
-        return "Committed(case_id=%s, version=%d, phase=%r, created_id=%s)" % (
-            self._n.case_id(),
-            self._n.version,
-            self._n.phase,
-            self._n.created_id(),
-        )
 
 
 def _validation(field: str, message: str) -> _native.ValidationError:
@@ -211,7 +152,7 @@ class Casebook:
     ) -> Committed:
         """Runs a command given in its JSON form (``{"type": "add_note", ...}``).
         ``case_id`` is ignored for ``open_case``."""
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def execute_batch(self, actor: Actor, items: Iterable[JsonMap]) -> List[Committed]:
         """Runs many commands in one transaction: all are committed, or none (the first
@@ -220,7 +161,7 @@ class Casebook:
         ``case_id`` to refer to the new case later in the same batch."""
         if not isinstance(items, (list, tuple)):
             items = list(items)
-        return [Committed(c) for c in self._n.execute_batch(actor, items)]
+        return self._n.execute_batch(actor, items)
 
     # -- queries -----------------------------------------------------------------
 
@@ -378,7 +319,7 @@ class Casebook:
             "assign_to": assign_to,
             "custom_fields": custom_fields,
         }
-        return Committed(self._n.run(actor, None, command, expected_version))
+        return self._n.run(actor, None, command, expected_version)
 
     def complete_intake(
         self,
@@ -391,7 +332,7 @@ class Casebook:
     ) -> Committed:
         """Finishes intake (the client must be eligible); moves to ``assessment``."""
         command = {"type": "complete_intake", "eligible": eligible, "immediate_needs": immediate_needs}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def record_assessment(
         self,
@@ -416,25 +357,25 @@ class Casebook:
             "risk_flags": risk_flags,
             "identified_needs": identified_needs,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def complete_assessment(
         self, actor: Actor, case_id: Id, *, summary: Optional[str] = None, expected_version: Optional[int] = None
     ) -> Committed:
         """Finishes the assessment; moves to ``planning``."""
         command = {"type": "complete_assessment", "summary": summary}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def activate_plan(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
         """Activates the service plan (at least one goal); moves to ``active``."""
-        return Committed(self._n.execute(actor, case_id, {"type": "activate_plan"}, expected_version))
+        return self._n.execute(actor, case_id, {"type": "activate_plan"}, expected_version)
 
     def start_reassessment(
         self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Goes back to ``assessment`` from planning or active work."""
         command = {"type": "start_reassessment", "reason": reason}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def close(
         self,
@@ -447,11 +388,11 @@ class Casebook:
     ) -> Committed:
         """Closes the case; open tasks are cancelled by the closure."""
         command = {"type": "close", "reason": reason, "summary": summary}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def reopen(self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None) -> Committed:
         """Reopens a closed case; it goes back to ``assessment``."""
-        return Committed(self._n.execute(actor, case_id, {"type": "reopen", "reason": reason}, expected_version))
+        return self._n.execute(actor, case_id, {"type": "reopen", "reason": reason}, expected_version)
 
     # -- commands: client, workers, notes, documents -----------------------------------
 
@@ -465,7 +406,7 @@ class Casebook:
     ) -> Committed:
         """Changes client details (given fields replace the current ones)."""
         command = {"type": "update_client", "changes": changes}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def assign_worker(
         self,
@@ -478,14 +419,14 @@ class Casebook:
     ) -> Committed:
         """Assigns a worker (a new primary demotes the current one to secondary)."""
         command = {"type": "assign_worker", "worker": worker, "role": role}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def unassign_worker(
         self, actor: Actor, case_id: Id, *, worker: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Ends a worker's assignment."""
         command = {"type": "unassign_worker", "worker": worker}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_note(
         self,
@@ -499,7 +440,7 @@ class Casebook:
     ) -> Committed:
         """Adds a note (``confidential``: only assigned workers and supervisors see it)."""
         command = {"type": "add_note", "text": text, "kind": kind, "confidential": confidential}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def attach_document(
         self,
@@ -523,7 +464,7 @@ class Casebook:
                     "content",
                     "give either content, or sha256 and size_bytes (expected_version is not supported with content)",
                 )
-            return Committed(self._n.attach_document(actor, case_id, name, media_type, content, category))
+            return self._n.attach_document(actor, case_id, name, media_type, content, category)
         command = {
             "type": "attach_document",
             "name": name,
@@ -532,7 +473,7 @@ class Casebook:
             "size_bytes": size_bytes,
             "category": category,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     # -- commands: referrals and transfers -----------------------------------------------
 
@@ -548,7 +489,7 @@ class Casebook:
     ) -> Committed:
         """Refers the client to another organisation."""
         command = {"type": "refer_out", "organization": organization, "service": service, "reason": reason}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def update_referral(
         self,
@@ -561,7 +502,7 @@ class Casebook:
     ) -> Committed:
         """Records the answer to a referral."""
         command = {"type": "update_referral", "referral_id": referral_id, "status": status}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def transfer(
         self,
@@ -575,7 +516,7 @@ class Casebook:
     ) -> Committed:
         """Transfers the case to another program and/or worker (supervisors)."""
         command = {"type": "transfer", "to_program": to_program, "to_worker": to_worker, "reason": reason}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     # -- commands: tasks -----------------------------------------------------------------
 
@@ -591,28 +532,28 @@ class Casebook:
     ) -> Committed:
         """Adds a task."""
         command = {"type": "add_task", "title": title, "due": due, "assignee": assignee}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def complete_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, expected_version: Optional[int] = None
     ) -> Committed:
         """Marks a task done."""
         command = {"type": "complete_task", "task_id": task_id}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def cancel_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, reason: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Cancels a task."""
         command = {"type": "cancel_task", "task_id": task_id, "reason": reason}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def reassign_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, assignee: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Gives a task to someone else."""
         command = {"type": "reassign_task", "task_id": task_id, "assignee": assignee}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def set_task_due(
         self,
@@ -625,7 +566,7 @@ class Casebook:
     ) -> Committed:
         """Changes a task's due time; ``due=None`` clears it."""
         command = {"type": "set_task_due", "task_id": task_id, "due": due}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     # -- commands: priority, tags, holds, custom fields --------------------------------------
 
@@ -634,15 +575,15 @@ class Casebook:
     ) -> Committed:
         """Changes the case's priority."""
         command = {"type": "set_priority", "priority": priority}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
         """Adds a tag."""
-        return Committed(self._n.execute(actor, case_id, {"type": "add_tag", "tag": tag}, expected_version))
+        return self._n.execute(actor, case_id, {"type": "add_tag", "tag": tag}, expected_version)
 
     def remove_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
         """Removes a tag."""
-        return Committed(self._n.execute(actor, case_id, {"type": "remove_tag", "tag": tag}, expected_version))
+        return self._n.execute(actor, case_id, {"type": "remove_tag", "tag": tag}, expected_version)
 
     def place_on_hold(
         self,
@@ -656,18 +597,18 @@ class Casebook:
         """Puts the case on hold: deadlines pause; only resume, notes, documents,
         assignment and close are accepted until it resumes."""
         command = {"type": "place_on_hold", "reason": reason, "until": until}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def resume(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
         """Resumes a case on hold; open tasks' due times move by the time on hold."""
-        return Committed(self._n.execute(actor, case_id, {"type": "resume"}, expected_version))
+        return self._n.execute(actor, case_id, {"type": "resume"}, expected_version)
 
     def set_custom_fields(
         self, actor: Actor, case_id: Id, *, values: JsonMap, expected_version: Optional[int] = None
     ) -> Committed:
         """Sets program-defined custom fields (``None`` removes a field)."""
         command = {"type": "set_custom_fields", "values": values}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     # -- commands: plan ------------------------------------------------------------------
 
@@ -692,7 +633,7 @@ class Casebook:
             "measure": measure,
             "due": due,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def evaluate_goals(
         self,
@@ -704,7 +645,7 @@ class Casebook:
     ) -> Committed:
         """Sets goals' statuses (evaluation)."""
         command = {"type": "evaluate_goals", "evaluations": evaluations}
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_service(
         self,
@@ -729,7 +670,7 @@ class Casebook:
             "end": end,
             "frequency": frequency,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def set_service_status(
         self,
@@ -743,7 +684,7 @@ class Casebook:
     ) -> Committed:
         """Changes a service's status (a reason is required to discontinue)."""
         command = {"type": "set_service_status", "service_id": service_id, "status": status, "reason": reason}
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def record_service_delivery(
         self,
@@ -764,7 +705,7 @@ class Casebook:
             "units": units,
             "note": note,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
     def record_outcome(
         self,
@@ -785,7 +726,7 @@ class Casebook:
             "measured_on": measured_on,
             "note": note,
         }
-        return Committed(self._n.run(actor, case_id, command, expected_version))
+        return self._n.run(actor, case_id, command, expected_version)
 
 
 # The typed command methods, by command name (every name in casekit::CommandKind::ALL).

@@ -5,6 +5,7 @@
 The private native module behind the `casekit` package; the typed API is the package.
 """
 
+from casekit._records import Event
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
@@ -177,28 +178,37 @@ class CaseKitError(Exception):
 @final
 class Committed:
     """
-    A committed command. Its events are converted only when asked for.
+    The result of a committed command. Events are converted only when read.
     """
+    def __repr__(self, /) -> str: ...
+    @property
     def case_id(self, /) -> UUID:
         """
         The case.
         """
+    @property
     def created_id(self, /) -> UUID | None:
         """
-        The id of the record the command created, if it created one.
+        The id of the record the command created (case, goal, task, note, ...).
         """
+    @property
     def event_types(self, /) -> list[str]:
         """
-        The event types, without converting the events.
+        The types of the events the command appended (cheaper than `events`).
         """
-    def events(self, /) -> list[dict[str, Any]]:
+    @property
+    def events(self, /) -> list[Event]:
         """
-        The events the command appended, in their JSON form.
+        The events the command appended.
         """
     @property
     def phase(self, /) -> str:
         """
         The case's phase after the command.
+        """
+    def to_dict(self, /) -> dict[str, Any]:
+        """
+        The core's JSON form of the result.
         """
     @property
     def version(self, /) -> int:

@@ -201,7 +201,7 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
             let Ok(key) = k.cast::<PyString>() else {
                 return Err(errors::validation(py, field_name(path), "mapping keys must be strings"));
             };
-            let key = str_of(&key)
+            let key = str_of(key)
                 .ok_or_else(|| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
                 .to_owned();
             let len = path.len();

@@ -295,6 +295,24 @@ def test_execute_batch_is_all_or_nothing() -> None:
     assert info.value.field == "items[0].command.text"
 
 
+def test_a_refused_batch_item_is_named() -> None:
+    b = book()
+    cid = str(uuid.uuid4())
+    good = {"case_id": cid, "command": {"type": "add_note", "text": "x"}}
+    cases = [
+        ({"case_id": cid, "command": {"type": "add_note", "text": "x"}, "extra": 1}, "items[1].extra"),
+        ({"case_id": "not-a-uuid", "command": {"type": "add_note", "text": "x"}}, "items[1].case_id"),
+        ({"case_id": cid}, "items[1].command"),
+        ({"case_id": cid, "command": {"type": "add_note", "text": "x"}, "expected_version": -1}, "items[1].expected_version"),
+        ({"case_id": cid, "command": {"type": "add_note", "txt": "x"}}, "items[1].command.txt"),
+        ("not a mapping", "items[1]"),
+    ]
+    for item, field in cases:
+        with pytest.raises(casekit.ValidationError) as info:
+            b.execute_batch(IRIS, [good, item])  # type: ignore[list-item]
+        assert info.value.field == field, (item, info.value)
+
+
 def test_read_log_is_the_global_feed() -> None:
     b = book()
     for i in range(3):

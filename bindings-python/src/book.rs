@@ -2,6 +2,7 @@
 //! method converts its arguments, releases the GIL around the engine call, and maps
 //! errors; the Python package's `Casebook` puts typed methods on top.
 
+use crate::committed::Committed;
 use crate::convert::{self, from_py};
 use crate::errors::{self, guard};
 use crate::stores;
@@ -57,54 +58,10 @@ fn clock_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Clock>> {
     }
 }
 
-/// A committed command. Its events are converted only when asked for.
-#[pyclass(module = "casekit._native", frozen)]
-pub struct Committed {
-    inner: casekit::Committed,
-}
-
-#[pymethods]
-impl Committed {
-    /// The case, as text.
-    #[getter]
-    fn case_id(&self) -> String {
-        self.inner.case_id.to_string()
-    }
-
-    /// The case's version after the command.
-    #[getter]
-    fn version(&self) -> u64 {
-        self.inner.version
-    }
-
-    /// The case's phase after the command.
-    #[getter]
-    fn phase(&self) -> &'static str {
-        self.inner.phase.as_str()
-    }
-
-    /// The id of the record the command created, as text.
-    #[getter]
-    fn created_id(&self) -> Option<String> {
-        self.inner.created_id.map(|u| u.to_string())
-    }
-
-    /// The events the command appended, in their JSON form.
-    #[pyo3(signature = () -> "list[dict[str, typing.Any]]")]
-    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &self.inner.events)
-    }
-
-    /// The event types, without converting the events.
-    fn event_types(&self) -> Vec<&'static str> {
-        self.inner.events.iter().map(|e| e.event.type_name()).collect()
-    }
-}
-
 fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bound<'_, PyList>> {
     let list = PyList::empty(py);
     for inner in done {
-        list.append(Bound::new(py, Committed { inner })?)?;
+        list.append(Bound::new(py, Committed::new(inner))?)?;
     }
     Ok(list)
 }
@@ -115,6 +72,28 @@ fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bou
 pub struct Book {
     pub engine: Arc<Engine>,
     description: String,
+}
+
+impl Book {
+    fn execute_command(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+        omit_none: bool,
+    ) -> PyResult<Committed> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let case_id = if case_id.is_none() { None } else { Some(case_of(case_id, "case_id")?) };
+            let command = crate::commands::from_py(command, omit_none)?;
+            let expected = convert::u64_from_py(expected_version, "expected_version")?;
+            let engine = &self.engine;
+            let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
+            Ok(Committed::new(inner))
+        })
+    }
 }
 
 #[pymethods]
@@ -198,15 +177,26 @@ impl Book {
         command: &Bound<'_, PyAny>,
         expected_version: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Committed> {
-        guard(py, || {
-            let actor = actor_of(actor)?;
-            let case_id = if case_id.is_none() { None } else { Some(case_of(case_id, "case_id")?) };
-            let command = crate::commands::from_py(command)?;
-            let expected = convert::u64_from_py(expected_version, "expected_version")?;
-            let engine = &self.engine;
-            let inner = detached(py, || engine.execute_command(&actor, case_id, command, expected))?;
-            Ok(Committed { inner })
-        })
+        self.execute_command(py, actor, case_id, command, expected_version, false)
+    }
+
+    /// Runs a command built by a typed method: as `execute`, except that top-level
+    /// fields whose value is `None` are left out (omitted keyword arguments).
+    #[pyo3(signature = (
+        actor: "Actor",
+        case_id: "uuid.UUID | str | None",
+        command: "collections.abc.Mapping[str, typing.Any]",
+        expected_version: "int | None" = None,
+    ))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        actor: &Bound<'_, PyAny>,
+        case_id: &Bound<'_, PyAny>,
+        command: &Bound<'_, PyAny>,
+        expected_version: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Committed> {
+        self.execute_command(py, actor, case_id, command, expected_version, true)
     }
 
     /// Runs many commands in one transaction: all or none.
@@ -268,7 +258,7 @@ impl Book {
             let upload = DocumentUpload { name, media_type, category, content };
             let engine = &self.engine;
             let inner = detached(py, || engine.attach_document(&actor, case_id, upload))?;
-            Ok(Committed { inner })
+            Ok(Committed::new(inner))
         })
     }
 
@@ -432,12 +422,32 @@ impl Book {
 }
 
 /// Checks a command's JSON form and returns it normalized (defaults filled in), without
-/// running it.
+/// running it; with `omit_none`, top-level fields given as `None` count as absent (as
+/// in `Book.run`).
 #[pyfunction]
-#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]") -> "dict[str, typing.Any]")]
-pub fn parse_command<'py>(py: Python<'py>, command: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]", omit_none = false) -> "dict[str, typing.Any]")]
+pub fn parse_command<'py>(
+    py: Python<'py>,
+    command: &Bound<'py, PyAny>,
+    omit_none: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     guard(py, || {
-        let command = crate::commands::from_py(command)?;
+        let command = crate::commands::from_py(command, omit_none)?;
+        convert::to_py(py, &command)
+    })
+}
+
+/// `parse_command` the canonical way (through a JSON value), to test that the direct
+/// conversion accepts and builds the same commands.
+#[pyfunction]
+#[pyo3(signature = (command: "collections.abc.Mapping[str, typing.Any]", omit_none = false) -> "dict[str, typing.Any]")]
+pub fn _parse_command_canonical<'py>(
+    py: Python<'py>,
+    command: &Bound<'py, PyAny>,
+    omit_none: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    guard(py, || {
+        let command = crate::commands::canonical_from_py(command, omit_none)?;
         convert::to_py(py, &command)
     })
 }

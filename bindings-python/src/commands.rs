@@ -4,6 +4,7 @@
 use crate::convert;
 use crate::errors;
 use casekit::{BatchCommand, CaseId, Command};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde_json::Value;
@@ -17,10 +18,23 @@ pub fn from_json(py: Python<'_>, value: Value, root: &str) -> PyResult<Command> 
     })
 }
 
-/// A command from a Python mapping.
-pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Command> {
+/// A command from a Python mapping. With `omit_none`, top-level fields whose value is
+/// `None` count as absent (a typed method's omitted keyword arguments).
+pub fn from_py(obj: &Bound<'_, PyAny>, omit_none: bool) -> PyResult<Command> {
+    if let Some(command) = crate::direct::command(obj, omit_none) {
+        return Ok(command);
+    }
+    // The canonical path: it accepts the same commands, and explains a refusal.
+    canonical_from_py(obj, omit_none)
+}
+
+/// A command the canonical way: Python -> JSON value -> core's `Command::from_json`.
+pub fn canonical_from_py(obj: &Bound<'_, PyAny>, omit_none: bool) -> PyResult<Command> {
     let mut path = String::new();
-    let value = convert::to_value(obj, &mut path, 0)?;
+    let mut value = convert::to_value(obj, &mut path, 0)?;
+    if let (true, Value::Object(fields)) = (omit_none, &mut value) {
+        fields.retain(|_, v| !v.is_null());
+    }
     from_json(obj.py(), value, "")
 }
 
@@ -34,35 +48,54 @@ pub fn batch_from_py(items: &Bound<'_, PyAny>) -> PyResult<Vec<BatchCommand>> {
             "expected a list of {\"case_id\", \"command\", \"expected_version\"}",
         ));
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(items.len().unwrap_or(0));
     for (i, item) in items.try_iter()?.enumerate() {
-        let item = item?;
-        let root = format!("items[{i}]");
-        let Ok(map) = item.cast::<PyDict>() else {
-            return Err(errors::validation(py, &root, "expected a mapping"));
-        };
+        out.push(batch_item(&item?, i)?);
+    }
+    Ok(out)
+}
+
+/// One item of a batch. Field names (`items[3].command.text`) are only written when an
+/// item is refused: the error is then made again, the slow way, with its name.
+fn batch_item(item: &Bound<'_, PyAny>, i: usize) -> PyResult<BatchCommand> {
+    let py = item.py();
+    let root = || format!("items[{i}]");
+    let Ok(map) = item.cast::<PyDict>() else {
+        return Err(errors::validation(py, &root(), "expected a mapping"));
+    };
+    let case_id = map.get_item(intern!(py, "case_id"))?;
+    let command = map.get_item(intern!(py, "command"))?;
+    let expected_version = map.get_item(intern!(py, "expected_version"))?;
+    let known = [&case_id, &command, &expected_version].iter().filter(|v| v.is_some()).count();
+    if map.len() != known {
         for key in map.keys() {
             let key: String = key.extract().unwrap_or_default();
             if !matches!(key.as_str(), "case_id" | "command" | "expected_version") {
-                return Err(errors::validation(py, &convert::join(&root, &key), "unknown key"));
+                return Err(errors::validation(py, &convert::join(&root(), &key), "unknown key"));
             }
         }
-        let case_id = match map.get_item("case_id")? {
-            Some(c) if !c.is_none() => Some(CaseId(convert::uuid_from_py(&c, &convert::join(&root, "case_id"))?)),
-            _ => None,
-        };
-        let command_root = convert::join(&root, "command");
-        let Some(command) = map.get_item("command")? else {
-            return Err(errors::validation(py, &command_root, "missing"));
-        };
-        let mut path = command_root.clone();
-        let value = convert::to_value(&command, &mut path, 0)?;
-        let command = from_json(py, value, &command_root)?;
-        let expected_version = convert::u64_from_py(
-            map.get_item("expected_version")?.as_ref(),
-            &convert::join(&root, "expected_version"),
-        )?;
-        out.push(BatchCommand { case_id, command, expected_version });
     }
-    Ok(out)
+    let case_id = match case_id {
+        Some(c) if !c.is_none() => Some(CaseId(
+            convert::uuid_from_py(&c, "case_id")
+                .or_else(|_| convert::uuid_from_py(&c, &convert::join(&root(), "case_id")))?,
+        )),
+        _ => None,
+    };
+    let command_root = || convert::join(&root(), "command");
+    let Some(command) = command else {
+        return Err(errors::validation(py, &command_root(), "missing"));
+    };
+    let command = match crate::direct::command(&command, false) {
+        Some(command) => command,
+        None => {
+            let command_root = command_root();
+            let mut path = command_root.clone();
+            let value = convert::to_value(&command, &mut path, 0)?;
+            from_json(py, value, &command_root)?
+        }
+    };
+    let expected_version = convert::u64_from_py(expected_version.as_ref(), "expected_version")
+        .or_else(|_| convert::u64_from_py(expected_version.as_ref(), &convert::join(&root(), "expected_version")))?;
+    Ok(BatchCommand { case_id, command, expected_version })
 }

@@ -6,9 +6,10 @@
 //! deep nesting, lone surrogates, unknown types) is refused here.
 
 use crate::errors;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{IntoPyDict, PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
@@ -21,6 +22,7 @@ pub const MAX_DEPTH: usize = 48;
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SAFE_UNKNOWN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn uuid_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     UUID.import(py, "uuid", "UUID")
@@ -34,10 +36,73 @@ fn date_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     DATE.import(py, "datetime", "date")
 }
 
-/// A `uuid.UUID`.
+/// Whether `obj` is a `datetime.datetime`.
+pub fn is_datetime(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(datetime_type(obj.py())?.as_any())
+}
+
+/// Whether `obj` is a `datetime.date` (or a `datetime`: ask `is_datetime` first).
+pub fn is_date(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(date_type(obj.py())?.as_any())
+}
+
+/// Whether `obj` is a `uuid.UUID`.
+pub fn is_uuid(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.is_instance(uuid_type(obj.py())?.as_any())
+}
+
+// In the stable ABI from Python 3.10 on, and exported by CPython with this signature
+// since 3.3; pyo3 under `abi3-py39` has only `PyUnicode_AsUTF8String`, which copies the
+// text into a new bytes object on every call.
+extern "C" {
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut pyo3::ffi::PyObject,
+        size: *mut pyo3::ffi::Py_ssize_t,
+    ) -> *const std::os::raw::c_char;
+}
+
+/// The text of a `str`, borrowed from the string's own UTF-8 form (made once, then
+/// kept by the string); `None` if it is not valid Unicode (a lone surrogate).
+pub fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
+    let mut size: pyo3::ffi::Py_ssize_t = 0;
+    // SAFETY: `s` is a str and the GIL is held; the returned buffer belongs to the
+    // string object and lives as long as it does, which outlives the borrow of `s`.
+    unsafe {
+        let data = PyUnicode_AsUTF8AndSize(s.as_ptr(), &mut size);
+        if data.is_null() {
+            // UnicodeEncodeError: the callers report their own error.
+            drop(PyErr::take(s.py()));
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(data.cast::<u8>(), usize::try_from(size).ok()?);
+        Some(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+/// A `uuid.UUID`, made the way `copy` and `pickle` make one: a bare instance whose two
+/// slots are set directly (`UUID(int=...)` runs checks that cost ten times as much,
+/// and a valid `uuid::Uuid` needs none of them).
 pub fn uuid_to_py<'py>(py: Python<'py>, id: uuid::Uuid) -> PyResult<Bound<'py, PyAny>> {
-    let kwargs = [("int", id.as_u128())].into_py_dict(py)?;
-    uuid_type(py)?.call((), Some(&kwargs))
+    let ty = uuid_type(py)?;
+    let unknown = SAFE_UNKNOWN.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py.import("uuid")?.getattr("SafeUUID")?.getattr("unknown")?.unbind())
+    })?;
+    let int = id.as_u128().into_pyobject(py)?;
+    // SAFETY: the GIL is held and every pointer is a live object; PyType_GenericNew
+    // returns a new reference or NULL with an exception set, and
+    // PyObject_GenericSetAttr (which UUID's own __setattr__ forbids, as `object.__setattr__`
+    // bypasses it) writes the slot descriptors `int` and `is_safe`.
+    unsafe {
+        let empty = pyo3::types::PyTuple::empty(py);
+        let obj = pyo3::ffi::PyType_GenericNew(ty.as_ptr().cast(), empty.as_ptr(), std::ptr::null_mut());
+        let obj = Bound::from_owned_ptr_or_err(py, obj)?;
+        if pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), intern!(py, "int").as_ptr(), int.as_ptr()) != 0
+            || pyo3::ffi::PyObject_GenericSetAttr(obj.as_ptr(), intern!(py, "is_safe").as_ptr(), unknown.as_ptr()) != 0
+        {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(obj)
+    }
 }
 
 /// A timezone-aware `datetime` in UTC.
@@ -59,7 +124,7 @@ pub fn datetime_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<casekit
         }
         obj.call_method0("isoformat")?.extract::<String>()?
     } else if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?.into_owned()
+        str_of(s).ok_or_else(|| errors::validation(py, field, "not valid Unicode"))?.to_owned()
     } else {
         return Err(errors::validation(py, field, "expected a timezone-aware datetime"));
     };
@@ -71,13 +136,15 @@ pub fn datetime_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<casekit
 /// Reads a UUID given as `uuid.UUID` or text.
 pub fn uuid_from_py(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<uuid::Uuid> {
     let py = obj.py();
-    if let Ok(s) = obj.cast::<PyString>() {
-        let text = s.to_cow().map_err(|_| errors::validation(py, field, "not valid Unicode"))?;
-        return uuid::Uuid::parse_str(&text).map_err(|_| errors::validation(py, field, "not a valid UUID"));
-    }
-    if obj.is_instance(uuid_type(py)?.as_any())? {
-        let n: u128 = obj.getattr("int")?.extract()?;
+    let uuid = uuid_type(py)?;
+    // A UUID object first: the typed API hands them back and forth.
+    if obj.get_type().is(uuid) || obj.is_instance(uuid.as_any())? {
+        let n: u128 = obj.getattr(intern!(py, "int"))?.extract()?;
         return Ok(uuid::Uuid::from_u128(n));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = str_of(s).ok_or_else(|| errors::validation(py, field, "not valid Unicode"))?;
+        return uuid::Uuid::parse_str(text).map_err(|_| errors::validation(py, field, "not a valid UUID"));
     }
     Err(errors::validation(py, field, "expected a UUID or its text"))
 }
@@ -105,9 +172,9 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
         return Ok(Value::Null);
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return match s.to_cow() {
-            Ok(text) => Ok(Value::String(text.into_owned())),
-            Err(_) => Err(errors::validation(py, field_name(path), "text is not valid Unicode (lone surrogate?)")),
+        return match str_of(s) {
+            Some(text) => Ok(Value::String(text.to_owned())),
+            None => Err(errors::validation(py, field_name(path), "text is not valid Unicode (lone surrogate?)")),
         };
     }
     if obj.is_instance_of::<PyBool>() {
@@ -134,10 +201,9 @@ pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyRe
             let Ok(key) = k.cast::<PyString>() else {
                 return Err(errors::validation(py, field_name(path), "mapping keys must be strings"));
             };
-            let key = key
-                .to_cow()
-                .map_err(|_| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
-                .into_owned();
+            let key = str_of(key)
+                .ok_or_else(|| errors::validation(py, field_name(path), "a key is not valid Unicode"))?
+                .to_owned();
             let len = path.len();
             // In place: the path is only read if a value is refused.
             if !path.is_empty() {

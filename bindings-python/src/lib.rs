@@ -11,7 +11,9 @@
 
 mod book;
 mod commands;
+mod committed;
 mod convert;
+mod direct;
 mod errors;
 mod frames;
 mod introspection;
@@ -24,7 +26,9 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::book::{_panic_for_tests, command_names, error_codes, parse_command, Book, Committed};
+    use crate::book::{_panic_for_tests, _parse_command_canonical, command_names, error_codes, parse_command, Book};
+    #[pymodule_export]
+    use crate::committed::Committed;
     #[pymodule_export]
     use crate::errors::{
         CaseKitError, ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,

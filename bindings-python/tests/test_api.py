@@ -111,6 +111,11 @@ class Spy:
         self.seen.append(parsed)
         raise LookupError("spy")
 
+    def run(self, actor: Any, case_id: Any, command: Dict[str, Any], expected_version: Any) -> Any:
+        # The native `run` leaves out top-level fields given as None.
+        fields = {k: v for k, v in command.items() if v is not None}
+        return self.execute(actor, case_id, fields, expected_version)
+
 
 @pytest.mark.parametrize("name", _native.command_names())
 def test_each_method_sends_exactly_the_commands_json_fields(name: str) -> None:
@@ -288,6 +293,24 @@ def test_execute_batch_is_all_or_nothing() -> None:
     with pytest.raises(casekit.ValidationError) as info:
         b.execute_batch(IRIS, [{"case_id": cid, "command": {"type": "add_note", "text": 5}}])
     assert info.value.field == "items[0].command.text"
+
+
+def test_a_refused_batch_item_is_named() -> None:
+    b = book()
+    cid = str(uuid.uuid4())
+    good = {"case_id": cid, "command": {"type": "add_note", "text": "x"}}
+    cases = [
+        ({"case_id": cid, "command": {"type": "add_note", "text": "x"}, "extra": 1}, "items[1].extra"),
+        ({"case_id": "not-a-uuid", "command": {"type": "add_note", "text": "x"}}, "items[1].case_id"),
+        ({"case_id": cid}, "items[1].command"),
+        ({"case_id": cid, "command": {"type": "add_note", "text": "x"}, "expected_version": -1}, "items[1].expected_version"),
+        ({"case_id": cid, "command": {"type": "add_note", "txt": "x"}}, "items[1].command.txt"),
+        ("not a mapping", "items[1]"),
+    ]
+    for item, field in cases:
+        with pytest.raises(casekit.ValidationError) as info:
+            b.execute_batch(IRIS, [good, item])  # type: ignore[list-item]
+        assert info.value.field == field, (item, info.value)
 
 
 def test_read_log_is_the_global_feed() -> None:

@@ -2,7 +2,8 @@
 command.
 
 The typed methods only assemble the command's JSON form (``{"type": ..., fields}``)
-and hand it to the native ``execute``; every rule lives in the Rust core. Keyword
+and hand it to the native ``execute`` (or ``run``, which leaves out the optional
+arguments given as ``None``); every rule lives in the Rust core. Keyword
 arguments are exactly the command's JSON fields. Ids may be given as ``uuid.UUID`` or
 text, times as timezone-aware ``datetime``, dates as ``date``, nested records as plain
 dicts or the record classes of ``casekit``.
@@ -44,6 +45,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Actor = _native.Actor
 ManualClock = _native.ManualClock
+Committed = _native.Committed
+"""The result of a committed command (native: one object per command, no wrapper)."""
 
 Id = Union[UUID, str]
 """An id: a ``uuid.UUID`` or its text."""
@@ -57,68 +60,6 @@ Ids = Literal["random", "sequential"]
 
 class SubscriberWarning(RuntimeWarning):
     """A subscriber raised: the commit stands, the exception is reported as this warning."""
-
-
-class Committed:
-    """The result of a committed command. Events are converted only when read."""
-
-    __slots__ = ("_n", "_events")
-
-    def __init__(self, native: _native.Committed) -> None:
-        self._n = native
-        self._events: Optional[List[Event]] = None
-
-    @property
-    def case_id(self) -> UUID:
-        """The case."""
-        return UUID(self._n.case_id)
-
-    @property
-    def version(self) -> int:
-        """The case's version after the command."""
-        return self._n.version
-
-    @property
-    def phase(self) -> str:
-        """The case's phase after the command."""
-        return self._n.phase
-
-    @property
-    def created_id(self) -> Optional[UUID]:
-        """The id of the record the command created (case, goal, task, note, ...)."""
-        created = self._n.created_id
-        return None if created is None else UUID(created)
-
-    @property
-    def event_types(self) -> List[str]:
-        """The types of the events the command appended (cheaper than ``events``)."""
-        return self._n.event_types()
-
-    @property
-    def events(self) -> List[Event]:
-        """The events the command appended."""
-        if self._events is None:
-            self._events = [Event.from_json(e) for e in self._n.events()]
-        return list(self._events)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The core's JSON form of the result."""
-        created = self._n.created_id
-        return {
-            "case_id": self._n.case_id,
-            "version": self._n.version,
-            "phase": self._n.phase,
-            "created_id": created,
-            "events": self._n.events(),
-        }
-
-    def __repr__(self) -> str:
-        return "Committed(case_id=%s, version=%d, phase=%r, created_id=%s)" % (
-            self._n.case_id,
-            self._n.version,
-            self._n.phase,
-            self._n.created_id,
-        )
 
 
 def _validation(field: str, message: str) -> _native.ValidationError:
@@ -211,7 +152,7 @@ class Casebook:
     ) -> Committed:
         """Runs a command given in its JSON form (``{"type": "add_note", ...}``).
         ``case_id`` is ignored for ``open_case``."""
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def execute_batch(self, actor: Actor, items: Iterable[JsonMap]) -> List[Committed]:
         """Runs many commands in one transaction: all are committed, or none (the first
@@ -220,10 +161,7 @@ class Casebook:
         ``case_id`` to refer to the new case later in the same batch."""
         if not isinstance(items, (list, tuple)):
             items = list(items)
-        return [Committed(c) for c in self._n.execute_batch(actor, items)]
-
-    def _run(self, actor: Actor, case_id: Id, command: Dict[str, Any], expected_version: Optional[int]) -> Committed:
-        return Committed(self._n.execute(actor, case_id, command, expected_version))
+        return self._n.execute_batch(actor, items)
 
     # -- queries -----------------------------------------------------------------
 
@@ -370,20 +308,18 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Opens a case for a client in a program (phase ``intake``)."""
-        command = _drop_none(
-            {
-                "type": "open_case",
-                "program": program,
-                "client": client,
-                "client_id": client_id,
-                "case_id": case_id,
-                "priority": priority,
-                "tags": tags,
-                "assign_to": assign_to,
-                "custom_fields": custom_fields,
-            }
-        )
-        return Committed(self._n.execute(actor, None, command, expected_version))
+        command = {
+            "type": "open_case",
+            "program": program,
+            "client": client,
+            "client_id": client_id,
+            "case_id": case_id,
+            "priority": priority,
+            "tags": tags,
+            "assign_to": assign_to,
+            "custom_fields": custom_fields,
+        }
+        return self._n.run(actor, None, command, expected_version)
 
     def complete_intake(
         self,
@@ -396,7 +332,7 @@ class Casebook:
     ) -> Committed:
         """Finishes intake (the client must be eligible); moves to ``assessment``."""
         command = {"type": "complete_intake", "eligible": eligible, "immediate_needs": immediate_needs}
-        return self._run(actor, case_id, command, expected_version)
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def record_assessment(
         self,
@@ -412,35 +348,34 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Records an assessment with an instrument (phase ``assessment``)."""
-        command = _drop_none(
-            {
-                "type": "record_assessment",
-                "instrument": instrument,
-                "responses": responses,
-                "scores": scores,
-                "bands": bands,
-                "risk_flags": risk_flags,
-                "identified_needs": identified_needs,
-            }
-        )
-        return self._run(actor, case_id, command, expected_version)
+        command = {
+            "type": "record_assessment",
+            "instrument": instrument,
+            "responses": responses,
+            "scores": scores,
+            "bands": bands,
+            "risk_flags": risk_flags,
+            "identified_needs": identified_needs,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
     def complete_assessment(
         self, actor: Actor, case_id: Id, *, summary: Optional[str] = None, expected_version: Optional[int] = None
     ) -> Committed:
         """Finishes the assessment; moves to ``planning``."""
-        command = _drop_none({"type": "complete_assessment", "summary": summary})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "complete_assessment", "summary": summary}
+        return self._n.run(actor, case_id, command, expected_version)
 
     def activate_plan(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
         """Activates the service plan (at least one goal); moves to ``active``."""
-        return self._run(actor, case_id, {"type": "activate_plan"}, expected_version)
+        return self._n.execute(actor, case_id, {"type": "activate_plan"}, expected_version)
 
     def start_reassessment(
         self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Goes back to ``assessment`` from planning or active work."""
-        return self._run(actor, case_id, {"type": "start_reassessment", "reason": reason}, expected_version)
+        command = {"type": "start_reassessment", "reason": reason}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def close(
         self,
@@ -452,11 +387,12 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Closes the case; open tasks are cancelled by the closure."""
-        return self._run(actor, case_id, {"type": "close", "reason": reason, "summary": summary}, expected_version)
+        command = {"type": "close", "reason": reason, "summary": summary}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def reopen(self, actor: Actor, case_id: Id, *, reason: str, expected_version: Optional[int] = None) -> Committed:
         """Reopens a closed case; it goes back to ``assessment``."""
-        return self._run(actor, case_id, {"type": "reopen", "reason": reason}, expected_version)
+        return self._n.execute(actor, case_id, {"type": "reopen", "reason": reason}, expected_version)
 
     # -- commands: client, workers, notes, documents -----------------------------------
 
@@ -469,7 +405,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Changes client details (given fields replace the current ones)."""
-        return self._run(actor, case_id, {"type": "update_client", "changes": changes}, expected_version)
+        command = {"type": "update_client", "changes": changes}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def assign_worker(
         self,
@@ -481,13 +418,15 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Assigns a worker (a new primary demotes the current one to secondary)."""
-        return self._run(actor, case_id, {"type": "assign_worker", "worker": worker, "role": role}, expected_version)
+        command = {"type": "assign_worker", "worker": worker, "role": role}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def unassign_worker(
         self, actor: Actor, case_id: Id, *, worker: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Ends a worker's assignment."""
-        return self._run(actor, case_id, {"type": "unassign_worker", "worker": worker}, expected_version)
+        command = {"type": "unassign_worker", "worker": worker}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_note(
         self,
@@ -501,7 +440,7 @@ class Casebook:
     ) -> Committed:
         """Adds a note (``confidential``: only assigned workers and supervisors see it)."""
         command = {"type": "add_note", "text": text, "kind": kind, "confidential": confidential}
-        return self._run(actor, case_id, command, expected_version)
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def attach_document(
         self,
@@ -525,18 +464,16 @@ class Casebook:
                     "content",
                     "give either content, or sha256 and size_bytes (expected_version is not supported with content)",
                 )
-            return Committed(self._n.attach_document(actor, case_id, name, media_type, content, category))
-        command = _drop_none(
-            {
-                "type": "attach_document",
-                "name": name,
-                "media_type": media_type,
-                "sha256": sha256,
-                "size_bytes": size_bytes,
-                "category": category,
-            }
-        )
-        return self._run(actor, case_id, command, expected_version)
+            return self._n.attach_document(actor, case_id, name, media_type, content, category)
+        command = {
+            "type": "attach_document",
+            "name": name,
+            "media_type": media_type,
+            "sha256": sha256,
+            "size_bytes": size_bytes,
+            "category": category,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
     # -- commands: referrals and transfers -----------------------------------------------
 
@@ -551,8 +488,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Refers the client to another organisation."""
-        command = _drop_none({"type": "refer_out", "organization": organization, "service": service, "reason": reason})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "refer_out", "organization": organization, "service": service, "reason": reason}
+        return self._n.run(actor, case_id, command, expected_version)
 
     def update_referral(
         self,
@@ -565,7 +502,7 @@ class Casebook:
     ) -> Committed:
         """Records the answer to a referral."""
         command = {"type": "update_referral", "referral_id": referral_id, "status": status}
-        return self._run(actor, case_id, command, expected_version)
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def transfer(
         self,
@@ -578,8 +515,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Transfers the case to another program and/or worker (supervisors)."""
-        command = _drop_none({"type": "transfer", "to_program": to_program, "to_worker": to_worker, "reason": reason})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "transfer", "to_program": to_program, "to_worker": to_worker, "reason": reason}
+        return self._n.run(actor, case_id, command, expected_version)
 
     # -- commands: tasks -----------------------------------------------------------------
 
@@ -594,28 +531,29 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Adds a task."""
-        command = _drop_none({"type": "add_task", "title": title, "due": due, "assignee": assignee})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "add_task", "title": title, "due": due, "assignee": assignee}
+        return self._n.run(actor, case_id, command, expected_version)
 
     def complete_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, expected_version: Optional[int] = None
     ) -> Committed:
         """Marks a task done."""
-        return self._run(actor, case_id, {"type": "complete_task", "task_id": task_id}, expected_version)
+        command = {"type": "complete_task", "task_id": task_id}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def cancel_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, reason: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Cancels a task."""
         command = {"type": "cancel_task", "task_id": task_id, "reason": reason}
-        return self._run(actor, case_id, command, expected_version)
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def reassign_task(
         self, actor: Actor, case_id: Id, *, task_id: Id, assignee: str, expected_version: Optional[int] = None
     ) -> Committed:
         """Gives a task to someone else."""
         command = {"type": "reassign_task", "task_id": task_id, "assignee": assignee}
-        return self._run(actor, case_id, command, expected_version)
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def set_task_due(
         self,
@@ -627,7 +565,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Changes a task's due time; ``due=None`` clears it."""
-        return self._run(actor, case_id, {"type": "set_task_due", "task_id": task_id, "due": due}, expected_version)
+        command = {"type": "set_task_due", "task_id": task_id, "due": due}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     # -- commands: priority, tags, holds, custom fields --------------------------------------
 
@@ -635,15 +574,16 @@ class Casebook:
         self, actor: Actor, case_id: Id, *, priority: Priority, expected_version: Optional[int] = None
     ) -> Committed:
         """Changes the case's priority."""
-        return self._run(actor, case_id, {"type": "set_priority", "priority": priority}, expected_version)
+        command = {"type": "set_priority", "priority": priority}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
         """Adds a tag."""
-        return self._run(actor, case_id, {"type": "add_tag", "tag": tag}, expected_version)
+        return self._n.execute(actor, case_id, {"type": "add_tag", "tag": tag}, expected_version)
 
     def remove_tag(self, actor: Actor, case_id: Id, *, tag: str, expected_version: Optional[int] = None) -> Committed:
         """Removes a tag."""
-        return self._run(actor, case_id, {"type": "remove_tag", "tag": tag}, expected_version)
+        return self._n.execute(actor, case_id, {"type": "remove_tag", "tag": tag}, expected_version)
 
     def place_on_hold(
         self,
@@ -656,18 +596,19 @@ class Casebook:
     ) -> Committed:
         """Puts the case on hold: deadlines pause; only resume, notes, documents,
         assignment and close are accepted until it resumes."""
-        command = _drop_none({"type": "place_on_hold", "reason": reason, "until": until})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "place_on_hold", "reason": reason, "until": until}
+        return self._n.run(actor, case_id, command, expected_version)
 
     def resume(self, actor: Actor, case_id: Id, *, expected_version: Optional[int] = None) -> Committed:
         """Resumes a case on hold; open tasks' due times move by the time on hold."""
-        return self._run(actor, case_id, {"type": "resume"}, expected_version)
+        return self._n.execute(actor, case_id, {"type": "resume"}, expected_version)
 
     def set_custom_fields(
         self, actor: Actor, case_id: Id, *, values: JsonMap, expected_version: Optional[int] = None
     ) -> Committed:
         """Sets program-defined custom fields (``None`` removes a field)."""
-        return self._run(actor, case_id, {"type": "set_custom_fields", "values": values}, expected_version)
+        command = {"type": "set_custom_fields", "values": values}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     # -- commands: plan ------------------------------------------------------------------
 
@@ -684,17 +625,15 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Adds a goal to the plan (planning or active)."""
-        command = _drop_none(
-            {
-                "type": "add_goal",
-                "description": description,
-                "domain": domain,
-                "need_id": need_id,
-                "measure": measure,
-                "due": due,
-            }
-        )
-        return self._run(actor, case_id, command, expected_version)
+        command = {
+            "type": "add_goal",
+            "description": description,
+            "domain": domain,
+            "need_id": need_id,
+            "measure": measure,
+            "due": due,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
     def evaluate_goals(
         self,
@@ -705,7 +644,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Sets goals' statuses (evaluation)."""
-        return self._run(actor, case_id, {"type": "evaluate_goals", "evaluations": evaluations}, expected_version)
+        command = {"type": "evaluate_goals", "evaluations": evaluations}
+        return self._n.execute(actor, case_id, command, expected_version)
 
     def add_service(
         self,
@@ -721,18 +661,16 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Adds a service to the plan."""
-        command = _drop_none(
-            {
-                "type": "add_service",
-                "name": name,
-                "provider": provider,
-                "goal_id": goal_id,
-                "start": start,
-                "end": end,
-                "frequency": frequency,
-            }
-        )
-        return self._run(actor, case_id, command, expected_version)
+        command = {
+            "type": "add_service",
+            "name": name,
+            "provider": provider,
+            "goal_id": goal_id,
+            "start": start,
+            "end": end,
+            "frequency": frequency,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
     def set_service_status(
         self,
@@ -745,8 +683,8 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Changes a service's status (a reason is required to discontinue)."""
-        command = _drop_none({"type": "set_service_status", "service_id": service_id, "status": status, "reason": reason})
-        return self._run(actor, case_id, command, expected_version)
+        command = {"type": "set_service_status", "service_id": service_id, "status": status, "reason": reason}
+        return self._n.run(actor, case_id, command, expected_version)
 
     def record_service_delivery(
         self,
@@ -760,16 +698,14 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Records a delivery of a service (phase ``active``)."""
-        command = _drop_none(
-            {
-                "type": "record_service_delivery",
-                "service_id": service_id,
-                "delivered_on": delivered_on,
-                "units": units,
-                "note": note,
-            }
-        )
-        return self._run(actor, case_id, command, expected_version)
+        command = {
+            "type": "record_service_delivery",
+            "service_id": service_id,
+            "delivered_on": delivered_on,
+            "units": units,
+            "note": note,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
     def record_outcome(
         self,
@@ -783,10 +719,14 @@ class Casebook:
         expected_version: Optional[int] = None,
     ) -> Committed:
         """Records a measurement of a goal's outcome (phase ``active``)."""
-        command = _drop_none(
-            {"type": "record_outcome", "goal_id": goal_id, "value": value, "measured_on": measured_on, "note": note}
-        )
-        return self._run(actor, case_id, command, expected_version)
+        command = {
+            "type": "record_outcome",
+            "goal_id": goal_id,
+            "value": value,
+            "measured_on": measured_on,
+            "note": note,
+        }
+        return self._n.run(actor, case_id, command, expected_version)
 
 
 # The typed command methods, by command name (every name in casekit::CommandKind::ALL).

@@ -5,13 +5,14 @@
 The private native module behind the `casekit` package; the typed API is the package.
 """
 
+from casekit._records import Event
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from typing import Any, Final, List, SupportsFloat, SupportsIndex, final
 from uuid import UUID
 
-__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "command_names", "error_codes", "parse_command"]
+__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "_parse_command_canonical", "command_names", "error_codes", "parse_command"]
 
 PANIC_CODE: Final[str]
 """
@@ -132,6 +133,11 @@ class Book:
         Registers (or replaces) a program: `{"id", "name", "required_instruments",
         "custom_fields"}`.
         """
+    def run(self, /, actor: Actor, case_id: UUID | str | None, command: Mapping[str, Any], expected_version: int | None = None) -> Committed:
+        """
+        Runs a command built by a typed method: as `execute`, except that top-level
+        fields whose value is `None` are left out (omitted keyword arguments).
+        """
     @property
     def store(self, /) -> str:
         """
@@ -172,30 +178,37 @@ class CaseKitError(Exception):
 @final
 class Committed:
     """
-    A committed command. Its events are converted only when asked for.
+    The result of a committed command. Events are converted only when read.
     """
+    def __repr__(self, /) -> str: ...
     @property
-    def case_id(self, /) -> str:
+    def case_id(self, /) -> UUID:
         """
-        The case, as text.
+        The case.
         """
     @property
-    def created_id(self, /) -> str | None:
+    def created_id(self, /) -> UUID | None:
         """
-        The id of the record the command created, as text.
+        The id of the record the command created (case, goal, task, note, ...).
         """
+    @property
     def event_types(self, /) -> list[str]:
         """
-        The event types, without converting the events.
+        The types of the events the command appended (cheaper than `events`).
         """
-    def events(self, /) -> list[dict[str, Any]]:
+    @property
+    def events(self, /) -> list[Event]:
         """
-        The events the command appended, in their JSON form.
+        The events the command appended.
         """
     @property
     def phase(self, /) -> str:
         """
         The case's phase after the command.
+        """
+    def to_dict(self, /) -> dict[str, Any]:
+        """
+        The core's JSON form of the result.
         """
     @property
     def version(self, /) -> int:
@@ -263,6 +276,12 @@ def _panic_for_tests(message: str) -> None:
     Panics inside the native module, to test that no panic reaches Python.
     """
 
+def _parse_command_canonical(command: Mapping[str, Any], omit_none: bool = False) -> dict[str, Any]:
+    """
+    `parse_command` the canonical way (through a JSON value), to test that the direct
+    conversion accepts and builds the same commands.
+    """
+
 def command_names() -> list[str]:
     """
     Every command's name, in the core's order (`casekit::CommandKind::ALL`).
@@ -273,8 +292,9 @@ def error_codes() -> list[str]:
     Every error code, in the core's order.
     """
 
-def parse_command(command: Mapping[str, Any]) -> dict[str, Any]:
+def parse_command(command: Mapping[str, Any], omit_none: bool = False) -> dict[str, Any]:
     """
     Checks a command's JSON form and returns it normalized (defaults filled in), without
-    running it.
+    running it; with `omit_none`, top-level fields given as `None` count as absent (as
+    in `Book.run`).
     """

@@ -20,18 +20,23 @@ OUT=${OUT:-$(mktemp /tmp/casekit-cm22-XXXX.jsonl)}
 
 [ -d "$peers" ] || { echo "peers not found at $peers (set PEERS)" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "/usr/bin/time missing: apt-get install -y time" >&2; exit 1; }
-if [ ! -x "$peers/rust-floor/target/release/rust-floor" ]; then
-  (cd "$peers/rust-floor" && cargo build --release)
-fi
-if [ ! -d "$peers/node-xstate/node_modules/better-sqlite3" ]; then
-  (cd "$peers/node-xstate" && npm ci --no-audit --no-fund)
+# The peers are built in a copy ($PEERS_DIR), never inside ../shared, and rust-floor in
+# its own target directory whatever CARGO_TARGET_DIR says.
+work="${PEERS_DIR:-/tmp/casekit-peers}"
+mkdir -p "$work"
+cp -r "$peers/rust-floor" "$peers/node-xstate" "$work/"
+rm -rf "$work/rust-floor/target"
+floor_target=${FLOOR_TARGET:-/tmp/casekit-rust-floor-target}
+(cd "$work/rust-floor" && cargo build --release --quiet --target-dir "$floor_target")
+if [ ! -d "$work/node-xstate/node_modules/better-sqlite3" ]; then
+  (cd "$work/node-xstate" && npm ci --no-audit --no-fund)
 fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   (cd "$here" && { [ -d node_modules ] || npm install --no-save --no-audit --no-fund; } && npm run --silent build)
 fi
 
-RUST="$peers/rust-floor/target/release/rust-floor"
-XSTATE="node $peers/node-xstate/bench.mjs"
+RUST="$floor_target/release/rust-floor"
+XSTATE="node $work/node-xstate/bench.mjs"
 CASEKIT="node $here/bench/cm22.mjs"
 
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }

@@ -7,7 +7,7 @@ use crate::clock::{Clock, IdGen, SequentialIds, Timestamp};
 use crate::command::{AttachDocument, Command, OpenCase};
 use crate::decide::{decide, Context};
 use crate::envelope::{fold, seal, Sealed};
-use crate::error::{from_store, Error, Result};
+use crate::error::{from_store, Error, Result, StoreError};
 use crate::event::{event_hash, sha256_hex, Event, RecordedEvent, StoredEvent, GENESIS_HASH};
 use crate::ids::{CaseId, DocumentId};
 use crate::model::Phase;
@@ -353,19 +353,32 @@ impl<S: Store> Casebook<S> {
     /// (CM-22 through the SQLite store at default settings: 100 cases a batch imports
     /// ≈ 25 % faster than 1,000).
     pub fn execute_batch(&self, actor: &Actor, items: &[BatchCommand]) -> Result<Vec<Committed>> {
-        let mut staged = Staged::default();
-        // On failure the working states (which may hold uncommitted events) are dropped:
-        // they were taken out of the cache and reload on demand.
-        self.stage(actor, items, &mut staged)?;
-        let mut batches = Vec::with_capacity(staged.order.len());
-        for id in &staged.order {
-            if let Some(w) = staged.work.get_mut(id) {
-                if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
-                    batches.push(batch_for(sealed, state));
+        let mut attempt = 0;
+        let (staged, positions) = loop {
+            attempt += 1;
+            let mut staged = Staged::default();
+            // On failure the working states (which may hold uncommitted events) are
+            // dropped: they were taken out of the cache and reload on demand.
+            // The first attempt trusts the cached states, as a single command does (the
+            // append's version check catches a stale one); a refused append stages
+            // again from the store, where expected versions are checked against the
+            // truth.
+            self.stage(actor, items, &mut staged, attempt > 1)?;
+            let mut batches = Vec::with_capacity(staged.order.len());
+            for id in &staged.order {
+                if let Some(w) = staged.work.get_mut(id) {
+                    if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
+                        batches.push(batch_for(sealed, state));
+                    }
                 }
             }
-        }
-        let positions = self.store.append(batches).map_err(from_store)?;
+            match self.store.append(batches) {
+                Ok(positions) => break (staged, positions),
+                Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => continue,
+                Err(e) => return Err(from_store(e)),
+            }
+        };
+        let mut staged = staged;
         let mut pos = positions.into_iter();
         for id in &staged.order {
             if let Some(Working { sealed: Some(sealed), .. }) = staged.work.get_mut(id) {
@@ -404,7 +417,10 @@ impl<S: Store> Casebook<S> {
         Ok(out)
     }
 
-    fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged) -> Result<()> {
+    /// Decides and seals every item on working states: with `fresh`, each case's state
+    /// as the store has it; without, as cached (refreshed only where an item's expected
+    /// version disagrees with it).
+    fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged, fresh: bool) -> Result<()> {
         let now = self.now();
         let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
         let ctx = Context { actor, now, ids: &*self.ids, programs: &programs };
@@ -416,7 +432,17 @@ impl<S: Store> Casebook<S> {
             };
             if let Some(id) = target {
                 if let std::collections::hash_map::Entry::Vacant(slot) = staged.work.entry(id) {
-                    slot.insert(Working { state: self.checkout(id)?, sealed: None });
+                    let state = if fresh { self.checkout(id)? } else { self.checkout_for_write(id)? };
+                    slot.insert(Working { state, sealed: None });
+                }
+            }
+            if let (Some(exp), Some(id), false) = (item.expected_version, target, fresh) {
+                // A cached state that disagrees with the caller may just be stale: the
+                // store decides (only before this batch changed the case).
+                if let Some(w) = staged.work.get_mut(&id) {
+                    if w.sealed.is_none() && w.state.as_ref().map_or(0, |s| s.version) != exp {
+                        w.state = self.refresh(id, w.state.take())?;
+                    }
                 }
             }
             let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());

@@ -626,10 +626,25 @@ fn to_hex(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// `n` in decimal digits, written at the end of `buf` (`u64::MAX` has 20): what
+/// `n.to_string()` gives, without the formatting machinery (twice per event hashed).
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    for slot in buf.iter_mut().rev() {
+        // `n % 10` is a single digit.
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(start..).unwrap_or_default()
+}
+
 /// The hash of an event: SHA-256 over its length-prefixed envelope fields and payload,
 /// chained to the previous hash.
 pub fn event_hash(e: &StoredEvent) -> String {
-    use std::io::Write;
     let mut h = Sha256::new();
     let mut uuid_buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let mut field = |bytes: &[u8]| {
@@ -640,14 +655,7 @@ pub fn event_hash(e: &StoredEvent) -> String {
     field(e.event_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
     field(e.case_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
     let mut num = [0u8; 20];
-    let digits = |n: u64, buf: &mut [u8; 20]| -> usize {
-        let mut cursor = std::io::Cursor::new(&mut buf[..]);
-        // Writing at most 20 digits into 20 bytes cannot fail.
-        let _ = write!(cursor, "{n}");
-        usize::try_from(cursor.position()).unwrap_or(0)
-    };
-    let n = digits(e.sequence, &mut num);
-    field(num.get(..n).unwrap_or_default());
+    field(decimal(e.sequence, &mut num));
     let mut time = [0u8; 30];
     match micros_utc(&e.recorded_at, &mut time) {
         Some(t) => field(t),
@@ -655,8 +663,7 @@ pub fn event_hash(e: &StoredEvent) -> String {
     }
     field(e.actor.as_str().as_bytes());
     field(e.event_type.as_bytes());
-    let n = digits(u64::from(e.schema_version), &mut num);
-    field(num.get(..n).unwrap_or_default());
+    field(decimal(u64::from(e.schema_version), &mut num));
     field(e.payload.as_bytes());
     to_hex(&h.finalize())
 }
@@ -723,6 +730,14 @@ impl StoredEvent {
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_digits_are_to_string() {
+        let mut buf = [0u8; 20];
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX - 1, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
     use chrono::DateTime;
 
     struct Wrapped(Timestamp);

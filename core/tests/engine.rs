@@ -34,14 +34,20 @@ fn subscribers_see_every_committed_event_in_order_and_panics_are_contained() {
     assert_eq!(book.get(&sup, c).expect("get").version, 3);
 }
 
-#[test]
-fn two_casebooks_on_one_store_see_each_others_writes() {
+/// Two casebooks (two caches) over one store, and a case `a` opened.
+fn two_books_one_case() -> (Casebook<Arc<MemoryStore>>, Casebook<Arc<MemoryStore>>, casekit::CaseId) {
     let store = Arc::new(MemoryStore::new());
     let a =
         Casebook::with_clock(store.clone(), Arc::new(casekit::ManualClock::new(t0())), Arc::new(casekit::RandomIds));
     let b = Casebook::with_clock(store, Arc::new(casekit::ManualClock::new(t0())), Arc::new(casekit::RandomIds));
+    let c = a.open_case(&supervisor(), open_case("Ada")).expect("open").case_id;
+    (a, b, c)
+}
+
+#[test]
+fn two_casebooks_on_one_store_see_each_others_writes() {
+    let (a, b, c) = two_books_one_case();
     let sup = supervisor();
-    let c = a.open_case(&sup, open_case("Ada")).expect("open").case_id;
     assert_eq!(b.get(&sup, c).expect("b reads").version, 1);
     a.execute(&sup, c, AddNote { text: "from a".into(), ..Default::default() }, None).expect("a writes");
     // b's cached state is stale; without an expected version it decides on the latest.
@@ -55,6 +61,33 @@ fn two_casebooks_on_one_store_see_each_others_writes() {
     a.execute(&sup, c, AddNote { text: "a again".into(), ..Default::default() }, Some(3)).expect("a writes");
     let done = b.execute(&sup, c, AddNote { text: "b again".into(), ..Default::default() }, Some(4)).expect("fresh");
     assert_eq!(done.version, 5);
+    assert!(a.verify(&sup, c).expect("verify").valid);
+}
+
+#[test]
+fn a_batch_over_a_stale_cache_decides_on_the_latest_and_checks_expected_versions_against_the_store() {
+    let (a, b, c) = two_books_one_case();
+    let sup = supervisor();
+    let note = |text: &str, expected_version: Option<u64>| BatchCommand {
+        case_id: Some(c),
+        command: AddNote { text: text.into(), ..Default::default() }.into(),
+        expected_version,
+    };
+    assert_eq!(b.get(&sup, c).expect("b reads").version, 1);
+    a.execute(&sup, c, AddNote { text: "from a".into(), ..Default::default() }, None).expect("a writes");
+    // b's cached copy is at version 1, the store at 2: without expected versions the
+    // batch goes on from the latest.
+    let done = b.execute_batch(&sup, &[note("b one", None), note("b two", None)]).expect("b's batch");
+    assert_eq!(done.iter().map(|d| d.version).collect::<Vec<_>>(), vec![3, 4]);
+    // a's cache (version 2) agrees with a stale expectation; the store does not.
+    let err = a.execute_batch(&sup, &[note("stale", Some(2))]).expect_err("stale expected version");
+    assert!(matches!(err, casekit::Error::Conflict { expected: 2, actual: 4, .. }), "{err:?}");
+    // The caller read version 4 elsewhere: a's stale copy (now refreshed) accepts it.
+    a.execute(&sup, c, AddNote { text: "a again".into(), ..Default::default() }, Some(4)).expect("a writes");
+    let done = b.execute_batch(&sup, &[note("b fresh", Some(5)), note("b after", Some(6))]).expect("fresh");
+    assert_eq!(done.last().map(|d| d.version), Some(7));
+    let history = a.history(&sup, c).expect("history");
+    assert_eq!(history.len(), 7, "every accepted note once, nothing of the refused batch");
     assert!(a.verify(&sup, c).expect("verify").valid);
 }
 

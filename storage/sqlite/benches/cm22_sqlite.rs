@@ -1,8 +1,10 @@
 //! CM-22 (`shared/BENCHMARKS.md`, `shared/bench/peers/README.md`) through
 //! `casekit::Casebook<SqliteStore>`: per case 22 commands, intake to closure, each its
-//! own committed transaction (or, with `--bulk`, imported with `execute_batch`).
+//! own committed transaction (or, with `--bulk`, imported with `execute_batch`: one
+//! call, one transaction, per `--batch` cases, goal ids chosen up front as an import
+//! brings its own; `--two-pass` makes it two calls, the second using created ids).
 //!
-//! usage: cm22_sqlite [--sync normal|full] [--bulk] [--batch CASES] [--readers K] N PATH|:memory:
+//! usage: cm22_sqlite [--sync normal|full] [--bulk [--two-pass]] [--batch CASES] [--readers K] [--cache-kib K] N PATH|:memory:
 //!
 //! Prints one JSON line like the peers do. Without N and PATH (as `cargo bench` runs
 //! it) it runs a small matrix on `/tmp` and prints a table. Payloads are built inside
@@ -158,22 +160,39 @@ fn run_case<S: Store>(book: &Casebook<S>, actor: &Actor, i: usize) -> Res<()> {
     Ok(())
 }
 
-/// Cases `from..to` imported with two `execute_batch` calls (the second needs the goal
-/// ids the first created).
-fn import_cases<S: Store>(book: &Casebook<S>, actor: &Actor, from: usize, to: usize) -> Res<()> {
+/// Cases `from..to` imported with one `execute_batch` call, every command of every
+/// case in one transaction, as an import from an existing system does it: the goals
+/// keep ids chosen up front (the source system's), so later commands refer to them in
+/// the same batch. With `two_pass`, two calls instead, the second referring to the
+/// goal ids the first created.
+fn import_cases<S: Store>(book: &Casebook<S>, actor: &Actor, from: usize, to: usize, two_pass: bool) -> Res<()> {
     let ids: Vec<CaseId> = (from..to).map(|_| CaseId(RandomIds.next_id())).collect();
-    let mut first = Vec::with_capacity((to - from) * 7);
+    let mut first = Vec::with_capacity((to - from) * if two_pass { 7 } else { 22 });
     for (k, i) in (from..to).enumerate() {
         first.push(BatchCommand {
             case_id: None,
             command: open_command(i, Some(ids[k]))?.into(),
             expected_version: Some(0),
         });
-        for (s, cmd) in first_steps(i)?.into_iter().enumerate() {
+        let mut steps = first_steps(i)?;
+        if !two_pass {
+            let goals = [(); 3].map(|()| GoalId(RandomIds.next_id()));
+            let mut chosen = goals.iter();
+            for step in &mut steps {
+                if let Command::AddGoal(g) = step {
+                    g.goal_id = chosen.next().copied();
+                }
+            }
+            steps.extend(last_steps(&goals)?);
+        }
+        for (s, cmd) in steps.into_iter().enumerate() {
             first.push(BatchCommand { case_id: Some(ids[k]), command: cmd, expected_version: Some(s as u64 + 1) });
         }
     }
     let done = book.execute_batch(actor, &first)?;
+    if !two_pass {
+        return Ok(());
+    }
     let mut second = Vec::with_capacity((to - from) * 15);
     for (k, chunk) in done.chunks(7).enumerate() {
         let created: Vec<Option<uuid::Uuid>> = chunk.iter().map(|c| c.created_id).collect();
@@ -188,6 +207,8 @@ fn import_cases<S: Store>(book: &Casebook<S>, actor: &Actor, from: usize, to: us
 struct Run {
     sync: Synchronous,
     bulk: bool,
+    two_pass: bool,
+    cache_kib: Option<u32>,
     batch: usize,
     readers: usize,
     cases: usize,
@@ -246,7 +267,12 @@ fn run(r: &Run) -> Res<f64> {
         }
         SqliteStore::open_with(
             &r.path,
-            SqliteOptions { synchronous: r.sync, readers: r.readers, ..Default::default() },
+            SqliteOptions {
+                synchronous: r.sync,
+                readers: r.readers,
+                cache_size_kib: r.cache_kib.unwrap_or(SqliteOptions::default().cache_size_kib),
+                ..Default::default()
+            },
         )?
     };
     let book = casebook(store);
@@ -256,7 +282,7 @@ fn run(r: &Run) -> Res<f64> {
         let mut from = 0;
         while from < r.cases {
             let to = (from + r.batch).min(r.cases);
-            import_cases(&book, &actors[0], from, to)?;
+            import_cases(&book, &actors[0], from, to, r.two_pass)?;
             from = to;
         }
     } else {
@@ -285,8 +311,17 @@ fn mode_name(r: &Run) -> String {
 }
 
 fn main() -> Res<()> {
-    let usage = "usage: cm22_sqlite [--sync normal|full] [--bulk] [--batch CASES] [--readers K] N PATH|:memory:";
-    let mut r = Run { sync: Synchronous::Normal, bulk: false, batch: 100, readers: 4, cases: 0, path: String::new() };
+    let usage = "usage: cm22_sqlite [--sync normal|full] [--bulk [--two-pass]] [--batch CASES] [--readers K] [--cache-kib K] N PATH|:memory:";
+    let mut r = Run {
+        sync: Synchronous::Normal,
+        bulk: false,
+        two_pass: false,
+        cache_kib: None,
+        batch: 100,
+        readers: 4,
+        cases: 0,
+        path: String::new(),
+    };
     let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -299,8 +334,10 @@ fn main() -> Res<()> {
                 }
             }
             "--bulk" => r.bulk = true,
+            "--two-pass" => r.two_pass = true,
             "--batch" => r.batch = args.next().ok_or(usage)?.parse()?,
             "--readers" => r.readers = args.next().ok_or(usage)?.parse()?,
+            "--cache-kib" => r.cache_kib = Some(args.next().ok_or(usage)?.parse()?),
             "--bench" => {}
             flag if flag.starts_with("--") => return Err(format!("unknown flag {flag}; {usage}").into()),
             _ => positional.push(a),

@@ -15,7 +15,7 @@ use crate::program::{Program, ProgramCatalog};
 use crate::state::{replay, CaseState};
 use crate::store::{AppendBatch, CaseQuery, CaseSummary, NoteEntry, Store, StoreQuery, DEFAULT_PAGE, MAX_PAGE};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -115,39 +115,47 @@ struct Working {
 
 /// The case states kept between calls, least recently used first out. A state is
 /// taken out while a writer works on it and put back after, which counts as a use.
-/// Each entry carries the tick of its last use; a full cache scans for the oldest when
-/// a new case comes in (rare next to the uses, which stay O(1)).
+/// Each entry carries the tick of its last use, and `by_use` orders the entries by it,
+/// so a full cache finds its oldest entry in O(log n) (an import brings a new case
+/// with nearly every batch item).
 #[derive(Default)]
 struct CaseCache {
     states: HashMap<CaseId, (CaseState, u64)>,
+    by_use: BTreeMap<u64, CaseId>,
     tick: u64,
 }
 
 impl CaseCache {
     fn remove(&mut self, id: &CaseId) -> Option<CaseState> {
-        self.states.remove(id).map(|(state, _)| state)
+        let (state, used) = self.states.remove(id)?;
+        self.by_use.remove(&used);
+        Some(state)
     }
 
     fn get(&mut self, id: &CaseId) -> Option<CaseState> {
         self.tick += 1;
         let (state, used) = self.states.get_mut(id)?;
+        self.by_use.remove(used);
         *used = self.tick;
+        self.by_use.insert(self.tick, *id);
         Some(state.clone())
     }
 
     fn put(&mut self, state: CaseState, capacity: usize) {
         self.tick += 1;
-        if let Some(slot) = self.states.get_mut(&state.id) {
+        let id = state.id;
+        if let Some(slot) = self.states.get_mut(&id) {
+            self.by_use.remove(&slot.1);
             *slot = (state, self.tick);
+            self.by_use.insert(self.tick, id);
             return;
         }
         while self.states.len() >= capacity {
-            let Some(oldest) = self.states.iter().min_by_key(|(_, (_, used))| *used).map(|(id, _)| *id) else {
-                break;
-            };
+            let Some((_, oldest)) = self.by_use.pop_first() else { break };
             self.states.remove(&oldest);
         }
-        self.states.insert(state.id, (state, self.tick));
+        self.states.insert(id, (state, self.tick));
+        self.by_use.insert(self.tick, id);
     }
 }
 
@@ -432,7 +440,14 @@ impl<S: Store> Casebook<S> {
             };
             if let Some(id) = target {
                 if let std::collections::hash_map::Entry::Vacant(slot) = staged.work.entry(id) {
-                    let state = if fresh { self.checkout(id)? } else { self.checkout_for_write(id)? };
+                    let state = match (&item.command, fresh) {
+                        (_, true) => self.checkout(id)?,
+                        // A case the caller opens under its own id is new unless cached:
+                        // if the store has it after all, the append is refused and the
+                        // batch stages again from the store.
+                        (Command::OpenCase(_), false) => self.lock_cache().remove(&id),
+                        (_, false) => self.checkout_for_write(id)?,
+                    };
                     slot.insert(Working { state, sealed: None });
                 }
             }
@@ -839,5 +854,46 @@ mod tests {
         // Evicted cases reload on demand.
         assert_eq!(book.get(&sup, b).expect("get b").id, b);
         assert_eq!(book.lock_cache().states.len(), 2);
+    }
+
+    #[test]
+    fn the_cache_keeps_the_most_recently_used_cases_over_many_uses() {
+        let book = Casebook::new(MemoryStore::new()).with_cache_capacity(3);
+        let sup = Actor::new("sam", [Role::Supervisor], ["p"]);
+        let mut model: Vec<CaseId> = Vec::new(); // least recently used first
+        let mut used = |model: &mut Vec<CaseId>, id: CaseId| {
+            model.retain(|m| *m != id);
+            model.push(id);
+            if model.len() > 3 {
+                model.remove(0);
+            }
+        };
+        let mut ids = Vec::new();
+        for step in 0..60usize {
+            // Open a case now and then, otherwise read one chosen by a fixed stride.
+            if ids.is_empty() || step % 7 == 0 {
+                let client = ClientDetails { name: format!("c{step}"), ..Default::default() };
+                let id = book
+                    .open_case(&sup, OpenCase { program: "p".into(), client, ..Default::default() })
+                    .expect("open")
+                    .case_id;
+                ids.push(id);
+                used(&mut model, id);
+            } else {
+                let id = *ids.get((step * 5) % ids.len()).expect("an id");
+                book.get(&sup, id).expect("get");
+                used(&mut model, id);
+            }
+            let cache = book.lock_cache();
+            let mut cached: Vec<CaseId> = cache.by_use.values().copied().collect();
+            assert_eq!(cached, model, "step {step}: cached cases in order of use");
+            cached.sort();
+            let mut keys: Vec<CaseId> = cache.states.keys().copied().collect();
+            keys.sort();
+            assert_eq!(keys, cached, "step {step}: the order covers exactly the cached states");
+            for (tick, id) in &cache.by_use {
+                assert_eq!(cache.states.get(id).map(|(_, t)| *t), Some(*tick));
+            }
+        }
     }
 }

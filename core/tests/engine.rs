@@ -92,6 +92,21 @@ fn a_batch_over_a_stale_cache_decides_on_the_latest_and_checks_expected_versions
 }
 
 #[test]
+fn a_batch_opening_a_case_another_casebook_stored_is_refused_as_a_duplicate() {
+    let (a, b, c) = two_books_one_case();
+    let sup = supervisor();
+    let mut again = open_case("Ada");
+    again.case_id = Some(c);
+    let item = BatchCommand { case_id: None, command: again.into(), expected_version: None };
+    // a has the case cached; b has never seen it: both refuse it the same way.
+    let from_a = a.execute_batch(&sup, std::slice::from_ref(&item)).expect_err("a: the case exists");
+    let from_b = b.execute_batch(&sup, std::slice::from_ref(&item)).expect_err("b: the case exists");
+    assert_eq!(from_a.code(), from_b.code(), "{from_a:?} / {from_b:?}");
+    assert_ne!(from_b.code(), ErrorCode::Conflict, "the retry from the store names the real problem: {from_b:?}");
+    assert_eq!(b.get(&sup, c).expect("get").version, 1, "nothing was written");
+}
+
+#[test]
 fn a_batch_is_all_or_nothing_and_reports_each_item() {
     let (book, _) = book();
     let sup = supervisor();

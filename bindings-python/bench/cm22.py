@@ -6,8 +6,8 @@ loop as an application would build them.
 usage: python cm22.py [--sync normal|full] [--bulk] [--batch-cases K] N PATH|:memory:
 
 ``:memory:`` runs on the in-memory store; a path runs on the SQLite store (WAL). With
-``--bulk`` the commands go through ``execute_batch``, K cases per transaction (two
-batches per group: the second needs the goal ids the first created). Prints one JSON
+``--bulk`` the commands go through ``execute_batch``, K cases per call and transaction
+(goal ids chosen up front, as an import brings its own). Prints one JSON
 line like the peers: impl, mode, cases, commands, seconds, commands_per_sec.
 """
 
@@ -90,7 +90,7 @@ def run_case(book: casekit.Casebook, i: int) -> None:
     book.close(w, c, reason="goals_achieved", summary=SUMMARY)
 
 
-def first_half(i: int, case_id: str) -> List[Command]:
+def first_half(i: int, case_id: str, goals: List[str]) -> List[Command]:
     a = answers(i)
     items: List[Command] = [
         {"case_id": case_id, "command": {"type": "open_case", "case_id": case_id, "program": PROGRAM, "client": client(i)}},
@@ -103,7 +103,7 @@ def first_half(i: int, case_id: str) -> List[Command]:
     ]
     for g in (1, 2, 3):
         items.append({"case_id": case_id, "command": {
-            "type": "add_goal", "description": "Goal %d: stabilise the household" % g,
+            "type": "add_goal", "goal_id": goals[g - 1], "description": "Goal %d: stabilise the household" % g,
             "domain": ["housing", "income", "health"][g - 1],
             "measure": {"name": "score", "target": 10 * g, "direction": "increase"}, "due": "2027-0%d-15" % g}})
     for s in (1, 2):
@@ -127,18 +127,16 @@ def second_half(case_id: str, goals: List[str]) -> List[Command]:
 
 
 def run_bulk(book: casekit.Casebook, start: int, count: int) -> None:
-    """`count` cases as two execute_batch transactions (the import path)."""
+    """`count` cases as one execute_batch transaction (the import path). The goals keep
+    ids chosen up front, as an import brings its own, so later commands refer to them
+    in the same batch."""
     import uuid
 
-    ids = [str(uuid.uuid4()) for _ in range(count)]
     items: List[Command] = []
-    for k, case_id in enumerate(ids):
-        items += first_half(start + k, case_id)
-    done = book.execute_batch(INTAKE, items)
-    per = len(done) // count
-    items = []
-    for k, case_id in enumerate(ids):
-        goals = [str(d.created_id) for d in done[k * per + 4 : k * per + 7]]
+    for k in range(count):
+        case_id = str(uuid.uuid4())
+        goals = [str(uuid.uuid4()) for _ in range(3)]
+        items += first_half(start + k, case_id, goals)
         items += second_half(case_id, goals)
     book.execute_batch(INTAKE, items)
 

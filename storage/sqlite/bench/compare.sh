@@ -7,8 +7,9 @@
 #
 # Modes: WAL NORMAL and WAL FULL (one commit per command), and bulk: the floor's
 # `--bulk` (every command of every case in one transaction) against casekit's import
-# path, `Casebook::execute_batch` with BATCH cases a call (two calls per group: the
-# second refers to goals the first created).
+# path, `Casebook::execute_batch` with BATCH cases a call and transaction (goal ids
+# chosen up front, as an import brings its own; the bench's `--two-pass` measures two
+# calls a group instead, the second using the ids the first created).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)

@@ -7,8 +7,8 @@
 //   wal-normal   Casebook.open(PATH), synchronous NORMAL, one commit per command
 //   wal-full     the same with synchronous FULL
 //   batch        Casebook.open(PATH), WAL NORMAL, executeBatch over C cases at a time
-//                (default C = 200; two transactions per chunk: commands 1-18, then 19-22, which need the
-//                goal ids the first one created)
+//                (default C = 200; one call and transaction per chunk, goal ids chosen up front
+//                as an import brings its own)
 //   --concurrency K  K cases in flight at once (each case still one command at a time);
 //                the default 1 is CM-22 as the peers run it.
 // Prints one JSON line like the peers: {"impl","mode","cases","commands","seconds","commands_per_sec"}.
@@ -91,33 +91,34 @@ function caseIdFor(i) {
   return `0190f1c2-0000-7000-8000-${pad(i.toString(16), 12)}`;
 }
 
-/** Cases [from, to) with executeBatch: commands 1-18 in one transaction, 19-22 in a second. */
+function goalIdFor(i, g) {
+  return `0190f1c3-0000-7000-8000-${pad((i * 3 + g).toString(16), 12)}`;
+}
+
+/**
+ * Cases [from, to) with one executeBatch call, one transaction: the goals keep ids
+ * chosen up front, as an import brings its own, so later commands refer to them.
+ */
 async function runChunk(book, from, to) {
-  const first = [];
+  const items = [];
   for (let i = from; i < to; i++) {
     const case_id = caseIdFor(i);
-    const at = (command) => first.push({ case_id, command });
-    first.push({ command: { type: 'open_case', case_id, ...openInput(i) } });
+    const at = (command) => items.push({ case_id, command });
+    const goals = [1, 2, 3].map((g) => goalIdFor(i, g));
+    items.push({ command: { type: 'open_case', case_id, ...openInput(i) } });
     at({ type: 'complete_intake', eligible: true, immediate_needs: [{ category: 'food' }, { category: 'housing' }] });
     at({ type: 'record_assessment', ...assessmentInput(i) });
     at({ type: 'complete_assessment' });
-    for (const g of [1, 2, 3]) at({ type: 'add_goal', ...goalInput(g) });
+    for (const g of [1, 2, 3]) at({ type: 'add_goal', goal_id: goals[g - 1], ...goalInput(g) });
     for (const s of [1, 2]) at({ type: 'add_service', ...serviceInput(s) });
     at({ type: 'activate_plan' });
     for (let n = 1; n <= 8; n++) at({ type: 'add_note', ...noteInput(n) });
+    for (const o of [1, 2]) at({ type: 'record_outcome', ...outcomeInput(goals[o - 1], o) });
+    at({ type: 'evaluate_goals', ...evaluationInput(goals) });
+    at({ type: 'close', ...closeInput });
   }
-  const done = await book.executeBatch(worker, first);
-  const second = [];
-  for (let k = 0; k < to - from; k++) {
-    const base = k * 18;
-    const case_id = done[base].case_id;
-    const goals = [done[base + 4].created_id, done[base + 5].created_id, done[base + 6].created_id];
-    for (const o of [1, 2]) second.push({ case_id, command: { type: 'record_outcome', ...outcomeInput(goals[o - 1], o) } });
-    second.push({ case_id, command: { type: 'evaluate_goals', ...evaluationInput(goals) } });
-    second.push({ case_id, command: { type: 'close', ...closeInput } });
-  }
-  const closed = await book.executeBatch(worker, second);
-  if (closed.length !== 4 * (to - from) || closed.at(-1).version !== 22) throw new Error('batch did not close the cases');
+  const done = await book.executeBatch(worker, items);
+  if (done.length !== 22 * (to - from) || done.at(-1).version !== 22) throw new Error('batch did not close the cases');
 }
 
 /** Illegal commands are refused and leave no trace (scratch in-memory book). */

@@ -861,7 +861,7 @@ mod tests {
         let book = Casebook::new(MemoryStore::new()).with_cache_capacity(3);
         let sup = Actor::new("sam", [Role::Supervisor], ["p"]);
         let mut model: Vec<CaseId> = Vec::new(); // least recently used first
-        let mut used = |model: &mut Vec<CaseId>, id: CaseId| {
+        let used = |model: &mut Vec<CaseId>, id: CaseId| {
             model.retain(|m| *m != id);
             model.push(id);
             if model.len() > 3 {

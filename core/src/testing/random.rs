@@ -169,6 +169,11 @@ pub fn queries(ids: &[CaseId], rng: &mut Lcg) -> Vec<CaseQuery> {
         CaseQuery { text: Some("plan & !court | rent:*".into()), ..Default::default() },
         CaseQuery { text: Some("42".into()), program: Some("housing".into()), limit: Some(4), ..Default::default() },
         CaseQuery { text: Some("nothing-like-this".into()), ..Default::default() },
+        // Small pages of a note search: many pages, each a round of the index.
+        CaseQuery { text: Some("rent".into()), limit: Some(1), ..Default::default() },
+        CaseQuery { text: Some("landlord".into()), limit: Some(2), ..Default::default() },
+        CaseQuery { text: Some("court".into()), phase: Some(Phase::Intake), limit: Some(2), ..Default::default() },
+        CaseQuery { text: Some("school plan".into()), limit: Some(3), ..Default::default() },
     ];
     for _ in 0..6 {
         let after = ids.get(rng.below(ids.len() as u64) as usize).copied();

@@ -92,6 +92,7 @@
 
 mod codec;
 mod error;
+mod notes;
 mod query;
 mod schema;
 mod store;

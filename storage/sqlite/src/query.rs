@@ -38,6 +38,18 @@ pub(crate) struct Search {
     words: Vec<String>,
 }
 
+impl Search {
+    /// The FTS5 expression: every word, quoted.
+    pub(crate) fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// The words a note must all have.
+    pub(crate) fn words(&self) -> &[String] {
+        &self.words
+    }
+}
+
 /// The search for a text: every word, quoted (so nothing the user types is FTS syntax),
 /// all required. `None` when the text has no words (it matches nothing).
 pub(crate) fn search(text: &str) -> Option<Search> {
@@ -254,9 +266,9 @@ fn conditions(q: &StoreQuery<'_>, driven_by: &str, p: &mut Params) -> String {
 }
 
 /// Builds the statement for `q`, driven by the most selective index that yields
-/// case-id order (or by the note search, when `text` is set); time ranges are checked
+/// case-id order (a note search goes through [`text_round`] instead); time ranges are checked
 /// on the rows. [`plan_by_time`] is the plan the time buckets drive.
-pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
+pub(crate) fn plan(q: &StoreQuery<'_>) -> Plan {
     let f = q.filter;
     let mut p = Params::default();
     let mut sql = String::with_capacity(512);
@@ -265,14 +277,14 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
     sql.push_str("SELECT o.case_id, o.summary FROM cases o WHERE o.case_id IN (SELECT ");
     // A worker's or a tag's cases come from their side table's primary key
     // (worker, case_id).
-    let key = if text.is_none() && (f.assignee.is_some() || f.tag.is_some()) { "d.case_id" } else { "c.case_id" };
+    let key = if f.assignee.is_some() || f.tag.is_some() { "d.case_id" } else { "c.case_id" };
     sql.push_str(key);
     sql.push_str(" FROM ");
-    let driven_by = if let (Some(a), None) = (&f.assignee, &text) {
+    let driven_by = if let Some(a) = &f.assignee {
         let a = p.bind(Value::Text(a.0.clone()));
         let _ = write!(sql, "case_assignees d CROSS JOIN cases c ON c.case_id = d.case_id WHERE d.actor = {a}");
         "assignee"
-    } else if let (Some(t), None) = (&f.tag, &text) {
+    } else if let Some(t) = &f.tag {
         let t = p.bind(Value::Text(t.clone()));
         let _ = write!(sql, "case_tags d CROSS JOIN cases c ON c.case_id = d.case_id WHERE d.tag = {t}");
         "tag"
@@ -282,39 +294,37 @@ pub(crate) fn plan(q: &StoreQuery<'_>, text: Option<Search>) -> Plan {
     };
     let conditions = conditions(q, driven_by, &mut p);
     sql.push_str(&conditions);
-    if let Some(search) = text {
-        // The matching notes (in the FTS index, whose rowid is the event's log position
-        // × 2 + confidential; or still waiting at the tail of the log), keeping a
-        // confidential note only where the reader may see it: cases of a program they
-        // supervise, or assigned to them.
-        let expression = p.bind(Value::Text(search.expression));
-        let _ = write!(
-            sql,
-            " AND c.case_id IN (SELECT e.case_id FROM \
-             (SELECT rowid >> 1 AS pos, rowid & 1 AS conf FROM notes_fts WHERE notes_fts MATCH {expression} \
-             UNION ALL SELECT position, coalesce(json_extract(payload, '$.confidential'), 0) FROM events \
-             WHERE position > (SELECT upto FROM notes_indexed) AND event_type = 'note_added' \
-             AND casekit_note_match(payload"
-        );
-        for w in search.words {
-            let w = p.bind(Value::Text(w));
-            let _ = write!(sql, ", {w}");
-        }
-        sql.push_str(")) m CROSS JOIN events e ON e.position = m.pos WHERE (m.conf = 0");
-        if !q.notes.supervised_programs.is_empty() {
-            let list = p.list(q.notes.supervised_programs.iter().map(|p| Value::Text(p.0.clone())));
-            let _ =
-                write!(sql, " OR EXISTS (SELECT 1 FROM cases s WHERE s.case_id = e.case_id AND s.program IN {list})");
-        }
-        let actor = p.bind(Value::Text(q.notes.actor.0.clone()));
-        let _ = write!(
-            sql,
-            " OR EXISTS (SELECT 1 FROM case_assignees w WHERE w.actor = {actor} AND w.case_id = e.case_id)))"
-        );
-    }
     let after = p.bind(Value::Blob(Vec::new()));
     let limit = p.bind(Value::Integer(0));
     let _ = write!(sql, " AND {key} > {after} ORDER BY {key} LIMIT {limit}) ORDER BY o.case_id");
+    Plan { sql, params: p.0 }
+}
+
+/// One round of a note search ([`crate::notes`]): of the candidate cases (ids with a
+/// matching note anyone may see, and ids whose matching notes are all confidential),
+/// those that pass the rest of the filter, in case-id order, at most `limit`. A
+/// confidential match counts only where the reader may see it: cases of a program
+/// they supervise, or assigned to them.
+pub(crate) fn text_round(q: &StoreQuery<'_>, public: &[&[u8]], confidential: &[&[u8]], limit: usize) -> Plan {
+    let mut p = Params::default();
+    let mut sql = String::with_capacity(256 + 6 * (public.len() + confidential.len()));
+    let public = p.list(public.iter().map(|id| Value::Blob(id.to_vec())));
+    let _ = write!(sql, "SELECT c.case_id, c.summary FROM cases c WHERE (c.case_id IN {public}");
+    if !confidential.is_empty() {
+        let list = p.list(confidential.iter().map(|id| Value::Blob(id.to_vec())));
+        let _ = write!(sql, " OR (c.case_id IN {list} AND (");
+        if !q.notes.supervised_programs.is_empty() {
+            let programs = p.list(q.notes.supervised_programs.iter().map(|p| Value::Text(p.0.clone())));
+            let _ = write!(sql, "c.program IN {programs} OR ");
+        }
+        let actor = p.bind(Value::Text(q.notes.actor.0.clone()));
+        let _ =
+            write!(sql, "EXISTS (SELECT 1 FROM case_assignees w WHERE w.actor = {actor} AND w.case_id = c.case_id)))");
+    }
+    sql.push(')');
+    sql.push_str(&conditions(q, "", &mut p));
+    let limit = p.bind(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let _ = write!(sql, " ORDER BY c.case_id LIMIT {limit}");
     Plan { sql, params: p.0 }
 }
 

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 
 /// The schema version this crate writes. A file at a newer version is refused (open it
 /// with a newer casekit-sqlite); older files are migrated forward on open.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Version 1: events, case summaries with their first indexes, tags, assignees, blobs.
 const V1: &str = "
@@ -143,6 +143,28 @@ CREATE INDEX cases_due_b37 ON cases (next_due >> 37, case_id, next_due, program)
 CREATE INDEX cases_due_b42 ON cases (next_due >> 42, case_id, next_due, program) WHERE next_due IS NOT NULL;
 ";
 
+/// Version 6: note search pages in case-id order. Version 4's FTS rowids followed the
+/// log, so a search had to find the case of every matching note (thousands of event
+/// lookups for a common word) before it could cut a page. A note's FTS rowid is now a
+/// key in `note_keys`, made of the first 40 bits of its case's id and a slot: the index
+/// yields matches in (nearly) case-id order, a page reads about its own size after the
+/// cursor, and `note_keys` (filled by the flush, with the case and confidentiality,
+/// never by a note's own commit) names the case. Keys of a prefix whose slots have run
+/// out are negative, outside the order, and every search reads them all (see
+/// `notes.rs`). The index is rebuilt from the events.
+const V6: &str = "
+DROP TABLE notes_fts;
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    words, content='', detail='none', columnsize=0, tokenize='ascii'
+);
+CREATE TABLE note_keys (
+    key          INTEGER PRIMARY KEY,            -- the note's rowid in notes_fts
+    case_id      BLOB    NOT NULL,
+    confidential INTEGER NOT NULL
+);
+UPDATE notes_indexed SET upto = 0;
+";
+
 /// One migration: the SQL, then optional code (data backfills).
 struct Migration {
     version: u32,
@@ -156,8 +178,11 @@ const MIGRATIONS: &[Migration] = &[
     // index from the events for every file, so the step only creates its tables now.
     Migration { version: 2, sql: V2, backfill: None },
     Migration { version: 3, sql: V3, backfill: None },
-    Migration { version: 4, sql: V4, backfill: Some(crate::store::flush_notes) },
+    // Version 4 used to rebuild the note index here; version 6 rebuilds it (in its new
+    // shape) for every file, so the step only resets it now.
+    Migration { version: 4, sql: V4, backfill: None },
     Migration { version: 5, sql: V5, backfill: None },
+    Migration { version: 6, sql: V6, backfill: Some(crate::store::flush_notes) },
 ];
 
 fn user_version(conn: &Connection) -> Result<u32, StoreError> {

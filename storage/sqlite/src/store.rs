@@ -419,9 +419,12 @@ pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
 fn flush_notes_knowing(conn: &Connection, known: &[(u64, bool, &str)]) -> rusqlite::Result<()> {
     let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
     let mut select = conn.prepare_cached(
-        "SELECT position, payload FROM events WHERE position > ?1 AND event_type = 'note_added' ORDER BY position",
+        "SELECT position, case_id, payload FROM events WHERE position > ?1 AND event_type = 'note_added' \
+         ORDER BY position",
     )?;
     let mut insert = conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?;
+    let mut keyed = conn.prepare_cached("INSERT INTO note_keys (key, case_id, confidential) VALUES (?1, ?2, ?3)")?;
+    let mut keys = crate::notes::Keys::default();
     let mut rows = select.query([upto])?;
     let mut words = String::with_capacity(256);
     let mut known = known.iter().peekable();
@@ -436,12 +439,19 @@ fn flush_notes_knowing(conn: &Connection, known: &[(u64, bool, &str)]) -> rusqli
                 confidential
             }
             None => {
-                let Ok(payload) = row.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
+                let Ok(payload) = row.get_ref(2).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
                 let Some(confidential) = note_words(payload, &mut words) else { continue };
                 confidential
             }
         };
-        insert.execute(params![position.saturating_mul(2) + i64::from(confidential), words])?;
+        // A case id that is not 16 bytes is left out of the index (`verify` reports it).
+        let Ok(case_id) = row.get_ref(1).and_then(|v| v.as_blob().map_err(Into::into)) else { continue };
+        if case_id.len() != 16 {
+            continue;
+        }
+        let key = keys.next(conn, case_id)?;
+        keyed.execute(params![key, case_id, confidential])?;
+        insert.execute(params![key, words])?;
     }
     conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
         .execute([])?;
@@ -779,9 +789,11 @@ impl Store for SqliteStore {
             Err(Failed::Store(e)) => Err(e),
             Err(Failed::Interrupted) => Err(backend_msg("querying cases: interrupted")),
         };
-        let range = if text.is_none() { time_range(q) } else { None };
-        let Some(range) = range else {
-            let plan = plan(q, text);
+        if let Some(search) = text {
+            return self.read(|conn| crate::notes::run_text_query(conn, q, &search));
+        }
+        let Some(range) = time_range(q) else {
+            let plan = plan(q);
             return self.read(|conn| answer(run_query(conn, plan, q)));
         };
         let budget = self.options.range_walk_budget;
@@ -792,7 +804,7 @@ impl Store for SqliteStore {
         // A time range and a worker's or a client's cases: walk their index in id order
         // (cheap: they are few), but only for a bounded number of steps; past that, take
         // the range's buckets.
-        let walk = plan(q, None);
+        let walk = plan(q);
         self.read(|conn| {
             let mut steps = 0u32;
             conn.progress_handler(

@@ -18,9 +18,19 @@ fn same<T: PartialEq + std::fmt::Debug>(a: &casekit::Result<T>, b: &casekit::Res
 }
 
 fn compare(store: SqliteStore, seed: u64, steps: usize) -> usize {
+    compare_with(store, seed, steps, casebook)
+}
+
+/// [`compare`], with the casebooks (their clocks and id sources) made by `make`.
+fn compare_with(
+    store: SqliteStore,
+    seed: u64,
+    steps: usize,
+    make: impl Fn(Box<dyn Store>) -> (Casebook<Box<dyn Store>>, std::sync::Arc<casekit::ManualClock>),
+) -> usize {
     let mut rng = Lcg(seed);
-    let (mem, mclock) = casebook(MemoryStore::new());
-    let (sql, sclock) = casebook(store);
+    let (mem, mclock) = make(Box::new(MemoryStore::new()));
+    let (sql, sclock) = make(Box::new(store));
     let sup = supervisor();
     let mut ids: Vec<CaseId> = Vec::new();
     for step in 0..steps {
@@ -84,6 +94,69 @@ fn compare(store: SqliteStore, seed: u64, steps: usize) -> usize {
     eprintln!("{} events, {notes} notes, {found_by_text} cases found by text", log_b.len());
     assert!(found_by_text > 0, "the text queries found nothing: the comparison would be empty");
     notes
+}
+
+/// Ids whose first 40 bits (the note index's prefix) are shared by three ids at a time,
+/// with the rest scrambled, so ids sharing a prefix are not made in id order.
+struct SpreadIds(std::sync::atomic::AtomicU64);
+
+impl casekit::IdGen for SpreadIds {
+    fn next_id(&self) -> uuid::Uuid {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let group = (n / 3).wrapping_mul(7919) & 0xff_ffff_ffff;
+        let rest = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut bytes = [0u8; 16];
+        for (to, from) in bytes.iter_mut().zip(group.to_be_bytes().into_iter().skip(3).chain(rest.to_be_bytes())) {
+            *to = from;
+        }
+        if let Some(last) = bytes.last_mut() {
+            *last = (n & 0xff) as u8;
+        }
+        uuid::Uuid::from_bytes(bytes)
+    }
+}
+
+#[test]
+fn note_search_pages_across_case_id_prefixes() {
+    // Cases spread over many prefixes of the note index, three to a prefix, in a file
+    // whose index has been flushed several times: pages (some of one or two cases)
+    // cross prefixes and rounds.
+    let seed = seed();
+    let dir = tempfile::tempdir().expect("dir");
+    let make = |store: Box<dyn Store>| {
+        let clock = std::sync::Arc::new(casekit::ManualClock::new(start()));
+        let ids = std::sync::Arc::new(SpreadIds(std::sync::atomic::AtomicU64::new(1)));
+        (Casebook::with_clock(store, clock.clone(), ids), clock)
+    };
+    let notes = compare_with(SqliteStore::open(dir.path().join("cases.db")).expect("db"), seed, 3000, make);
+    let conn = rusqlite::Connection::open(dir.path().join("cases.db")).expect("db");
+    let (keys, prefixes): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT key >> 23) FROM note_keys", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("keys");
+    assert!(notes > 0 && keys > 0 && prefixes > 5, "{notes} notes, {keys} indexed under {prefixes} prefixes");
+}
+
+#[test]
+fn note_search_stays_exact_once_a_prefix_runs_out_of_keys() {
+    // Sequential ids share one prefix; its last slot is taken up front, so every note
+    // gets a key outside the order, which every search reads in full.
+    let seed = seed();
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    let store = SqliteStore::open(&path).expect("db");
+    let conn = rusqlite::Connection::open(&path).expect("db");
+    conn.execute("INSERT INTO note_keys (key, case_id, confidential) VALUES ((1 << 23) - 1, zeroblob(16), 0)", [])
+        .expect("fill the prefix");
+    let notes = compare(store, seed, 2500);
+    let (keys, outside): (i64, i64) = conn
+        .query_row("SELECT count(*), count(*) FILTER (WHERE key < 0) FROM note_keys", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("keys");
+    assert!(
+        notes > 0 && outside > 0 && outside == keys - 1,
+        "{notes} notes, {outside} of {keys} keys outside the order"
+    );
 }
 
 #[test]

@@ -16,11 +16,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-const SCHEMAS: [(u32, &str); 4] = [
+const SCHEMAS: [(u32, &str); 5] = [
     (1, include_str!("fixtures/schema_v1.sql")),
     (2, include_str!("fixtures/schema_v2.sql")),
     (3, include_str!("fixtures/schema_v3.sql")),
     (4, include_str!("fixtures/schema_v4.sql")),
+    (5, include_str!("fixtures/schema_v5.sql")),
 ];
 
 /// Sequential ids from a given counter, so a second casebook can go on where the first
@@ -60,7 +61,7 @@ fn micros(t: &casekit::Timestamp) -> i64 {
 
 /// Writes the reference's events, case rows and side tables the way version `version`
 /// did, and its note index: the first half of the notes indexed, the rest pending (in
-/// versions 2 and 3 in the notes table; from version 4 at the tail of the log).
+/// versions 2 and 3 in the notes table; in versions 4 and 5 at the tail of the log).
 fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<MemoryStore>) {
     let conn = Connection::open(path).expect("fixture db");
     conn.execute_batch("PRAGMA journal_mode = WAL").expect("wal");
@@ -138,7 +139,8 @@ fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<Memory
         .collect();
     let half = notes.len() / 2;
     if version >= 4 {
-        // The FTS rowid is the event's position × 2 + confidential; the mark a position.
+        // Versions 4 and 5: the FTS rowid is the event's position × 2 + confidential;
+        // the mark a position.
         for (position, _, _, listed, confidential) in &notes[..half] {
             let key = *position as i64 * 2 + i64::from(*confidential);
             tx.execute("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)", params![key, listed]).expect("fts");

@@ -73,8 +73,11 @@
 //! lets their index walk for a bounded time ([`SqliteOptions::range_walk_budget`]).
 //! The reader's program scope is carried by every index. Note
 //! search uses FTS5 over the words exactly as [`casekit::store::words`] cuts them (user
-//! text is reduced to quoted words, so it can never be FTS syntax); a confidential note
-//! counts only for readers who may see it, decided in the same SQL statement.
+//! text is reduced to quoted words, so it can never be FTS syntax). Its rowids follow
+//! the case ids (the first 40 bits of a note's case id, then a slot), so a search
+//! pages in case-id order too: it reads the index from the cursor on until it has a
+//! page's worth of cases, finishing the prefix it is in, then checks them against the
+//! rest of the filter; a confidential note counts only for readers who may see it.
 //!
 //! ## Layout
 //!
@@ -83,7 +86,8 @@
 //! column per indexed filter; tags and assignees live in side tables keyed for keyset
 //! pagination; note text is indexed by FTS5 straight from the `note_added` events
 //! (no copy of the text; notes of the last few hundred log positions wait and are
-//! searched at the tail of the log, then move into the index in bulk); document bytes
+//! searched at the tail of the log, then move into the index in bulk, each with a row
+//! in `note_keys` naming its case); document bytes
 //! live in a content-addressed blob table. The schema is versioned with `PRAGMA user_version` and migrated forward
 //! on open (see [`SCHEMA_VERSION`]).
 

@@ -126,16 +126,25 @@ def second_half(case_id: str, goals: List[str]) -> List[Command]:
     return items
 
 
+def uuid7() -> UUID:
+    """A UUIDv7 (time-ordered), as casekit makes its own ids: Python 3.11 has none.
+    (Random v4 ids import about 15% slower: the note index keeps each case's notes
+    together, so random ids scatter its writes.)"""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    rand_a = (rand >> 62) & 0xFFF
+    rand_b = rand & ((1 << 62) - 1)
+    return UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
+
+
 def run_bulk(book: casekit.Casebook, start: int, count: int) -> None:
     """`count` cases as one execute_batch transaction (the import path). The goals keep
     ids chosen up front, as an import brings its own, so later commands refer to them
     in the same batch."""
-    import uuid
-
     items: List[Command] = []
     for k in range(count):
-        case_id = str(uuid.uuid4())
-        goals = [str(uuid.uuid4()) for _ in range(3)]
+        case_id = str(uuid7())
+        goals = [str(uuid7()) for _ in range(3)]
         items += first_half(start + k, case_id, goals)
         items += second_half(case_id, goals)
     book.execute_batch(INTAKE, items)

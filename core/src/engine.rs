@@ -15,7 +15,7 @@ use crate::program::{Program, ProgramCatalog};
 use crate::state::{replay, CaseState};
 use crate::store::{AppendBatch, CaseQuery, CaseSummary, NoteEntry, Store, StoreQuery, DEFAULT_PAGE, MAX_PAGE};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -24,6 +24,11 @@ use uuid::Uuid;
 /// How many times a command without an expected version is retried after another
 /// writer got there first.
 const MAX_ATTEMPTS: usize = 5;
+
+/// Batches of at least this many items are staged as the store appends them
+/// (`Store::append_streamed`: a store may write the first cases on another thread
+/// while later ones are staged); smaller ones are staged whole first.
+const PIPELINE_FROM: usize = 64;
 
 /// The result of a command that was committed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -364,24 +369,38 @@ impl<S: Store> Casebook<S> {
         let mut attempt = 0;
         let (staged, positions) = loop {
             attempt += 1;
-            let mut staged = Staged::default();
             // On failure the working states (which may hold uncommitted events) are
             // dropped: they were taken out of the cache and reload on demand.
             // The first attempt trusts the cached states, as a single command does (the
             // append's version check catches a stale one); a refused append stages
             // again from the store, where expected versions are checked against the
             // truth.
-            self.stage(actor, items, &mut staged, attempt > 1)?;
-            let mut batches = Vec::with_capacity(staged.order.len());
-            for id in &staged.order {
-                if let Some(w) = staged.work.get_mut(id) {
-                    if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
-                        batches.push(batch_for(sealed, state));
+            let mut staged = Staged::default();
+            self.preload(items, &mut staged, attempt > 1)?;
+            let appended = if items.len() >= PIPELINE_FROM {
+                let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
+                let mut staging = Staging::new(self, &programs, actor, items, staged);
+                let appended = self.store.append_streamed(&mut staging);
+                let (staged, failed) = staging.finish();
+                if let Some(e) = failed {
+                    // The store rolled back: nothing of the batch was written.
+                    return Err(e);
+                }
+                appended.map(|positions| (staged, positions))
+            } else {
+                self.stage(actor, items, &mut staged)?;
+                let mut batches = Vec::with_capacity(staged.order.len());
+                for id in &staged.order {
+                    if let Some(w) = staged.work.get_mut(id) {
+                        if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
+                            batches.push(batch_for(sealed, state));
+                        }
                     }
                 }
-            }
-            match self.store.append(batches) {
-                Ok(positions) => break (staged, positions),
+                self.store.append(batches).map(|positions| (staged, positions))
+            };
+            match appended {
+                Ok(done) => break done,
                 Err(StoreError::Conflict { .. }) if attempt < MAX_ATTEMPTS => continue,
                 Err(e) => return Err(from_store(e)),
             }
@@ -425,65 +444,42 @@ impl<S: Store> Casebook<S> {
         Ok(out)
     }
 
-    /// Decides and seals every item on working states: with `fresh`, each case's state
-    /// as the store has it; without, as cached (refreshed only where an item's expected
-    /// version disagrees with it).
-    fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged, fresh: bool) -> Result<()> {
-        let now = self.now();
-        let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
-        let ctx = Context { actor, now, ids: &*self.ids, programs: &programs };
+    /// Takes the state of every case the items name out of the cache (or the store)
+    /// before anything is staged, so that staging itself never touches the store (and
+    /// can run beside an append that holds the store's write lock): with `fresh`, each
+    /// case's state as the store has it; without, as cached, refreshed only where the
+    /// first item for a case expects another version than the cached one.
+    fn preload(&self, items: &[BatchCommand], staged: &mut Staged, fresh: bool) -> Result<()> {
         for item in items {
-            let target = match (&item.command, item.case_id) {
-                (Command::OpenCase(open), _) => open.case_id,
-                (_, Some(id)) => Some(id),
-                (_, None) => return Err(Error::validation("case_id", "this command needs a case")),
+            let Some(id) = target_of(item) else { continue };
+            let std::collections::hash_map::Entry::Vacant(slot) = staged.work.entry(id) else { continue };
+            let mut state = match (&item.command, fresh) {
+                (_, true) => self.checkout(id)?,
+                // A case the caller opens under its own id is new unless cached: if the
+                // store has it after all, the append is refused and the batch stages
+                // again from the store.
+                (Command::OpenCase(_), false) => self.lock_cache().remove(&id),
+                (_, false) => self.checkout_for_write(id)?,
             };
-            if let Some(id) = target {
-                if let std::collections::hash_map::Entry::Vacant(slot) = staged.work.entry(id) {
-                    let state = match (&item.command, fresh) {
-                        (_, true) => self.checkout(id)?,
-                        // A case the caller opens under its own id is new unless cached:
-                        // if the store has it after all, the append is refused and the
-                        // batch stages again from the store.
-                        (Command::OpenCase(_), false) => self.lock_cache().remove(&id),
-                        (_, false) => self.checkout_for_write(id)?,
-                    };
-                    slot.insert(Working { state, sealed: None });
-                }
-            }
-            if let (Some(exp), Some(id), false) = (item.expected_version, target, fresh) {
+            if let (Some(exp), false) = (item.expected_version, fresh) {
                 // A cached state that disagrees with the caller may just be stale: the
-                // store decides (only before this batch changed the case).
-                if let Some(w) = staged.work.get_mut(&id) {
-                    if w.sealed.is_none() && w.state.as_ref().map_or(0, |s| s.version) != exp {
-                        w.state = self.refresh(id, w.state.take())?;
-                    }
+                // store decides.
+                if state.as_ref().map_or(0, |s| s.version) != exp {
+                    state = self.refresh(id, state)?;
                 }
             }
-            let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());
-            if let Some(exp) = item.expected_version {
-                let actual = state.map_or(0, |s| s.version);
-                if actual != exp {
-                    let case_id = target.unwrap_or(CaseId(Uuid::nil()));
-                    return Err(Error::Conflict { case_id, expected: exp, actual });
-                }
-            }
-            if state.is_none() && !matches!(item.command, Command::OpenCase(_)) {
-                return Err(Error::not_found("case", target.map(|c| c.to_string()).unwrap_or_default()));
-            }
-            let sealed = seal(state, decide(state, &item.command, &ctx)?, &ctx)?;
-            let case_id = sealed.case_id;
-            let w = staged.work.entry(case_id).or_insert(Working { state: None, sealed: None });
-            w.state = fold(w.state.take(), &sealed.recorded);
-            let phase = w.state.as_ref().map_or(Phase::Intake, |s| s.phase);
-            let all = w.sealed.get_or_insert_with(|| {
-                staged.order.push(case_id);
-                Sealed { case_id, expected_version: sealed.expected_version, stored: Vec::new(), recorded: Vec::new() }
-            });
-            let start = all.recorded.len();
-            all.stored.extend(sealed.stored);
-            all.recorded.extend(sealed.recorded);
-            staged.results.push((case_id, start, all.recorded.len(), phase));
+            slot.insert(Working { state, sealed: None });
+        }
+        Ok(())
+    }
+
+    /// Decides and seals every item on the working states `preload` left in `staged`,
+    /// without touching the store.
+    fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged) -> Result<()> {
+        let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
+        let ctx = Context { actor, now: self.now(), ids: &*self.ids, programs: &programs };
+        for item in items {
+            stage_item(&ctx, item, staged)?;
         }
         Ok(())
     }
@@ -776,6 +772,151 @@ fn batch_for(sealed: &mut Sealed, state: &CaseState) -> AppendBatch {
         events: std::mem::take(&mut sealed.stored),
         summary: CaseSummary::of(state),
         notes,
+    }
+}
+
+/// The case an item names up front (`None` for an `open_case` without an id, and for
+/// an item missing its case, which staging refuses).
+fn target_of(item: &BatchCommand) -> Option<CaseId> {
+    match (&item.command, item.case_id) {
+        (Command::OpenCase(open), _) => open.case_id,
+        (_, id) => id,
+    }
+}
+
+/// Decides and seals one item of a batch on its case's working state; returns the case.
+fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Result<CaseId> {
+    let target = match (&item.command, item.case_id) {
+        (Command::OpenCase(open), _) => open.case_id,
+        (_, Some(id)) => Some(id),
+        (_, None) => return Err(Error::validation("case_id", "this command needs a case")),
+    };
+    let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());
+    if let Some(exp) = item.expected_version {
+        let actual = state.map_or(0, |s| s.version);
+        if actual != exp {
+            let case_id = target.unwrap_or(CaseId(Uuid::nil()));
+            return Err(Error::Conflict { case_id, expected: exp, actual });
+        }
+    }
+    if state.is_none() && !matches!(item.command, Command::OpenCase(_)) {
+        return Err(Error::not_found("case", target.map(|c| c.to_string()).unwrap_or_default()));
+    }
+    let sealed = seal(state, decide(state, &item.command, ctx)?, ctx)?;
+    let case_id = sealed.case_id;
+    let w = staged.work.entry(case_id).or_insert(Working { state: None, sealed: None });
+    w.state = fold(w.state.take(), &sealed.recorded);
+    let phase = w.state.as_ref().map_or(Phase::Intake, |s| s.phase);
+    let all = w.sealed.get_or_insert_with(|| {
+        staged.order.push(case_id);
+        Sealed { case_id, expected_version: sealed.expected_version, stored: Vec::new(), recorded: Vec::new() }
+    });
+    let start = all.recorded.len();
+    all.stored.extend(sealed.stored);
+    all.recorded.extend(sealed.recorded);
+    staged.results.push((case_id, start, all.recorded.len(), phase));
+    Ok(case_id)
+}
+
+/// A large batch staged lazily, as the store's `append_streamed` asks for it: each
+/// case's events are handed over once no later item names the case (and every case
+/// first named before it has gone), so a store can write the first cases while the
+/// later ones are staged. The same cases, events and order as staging first and
+/// appending after. A failed item ends the stream with an error (the store rolls
+/// back) and is kept for `finish`.
+struct Staging<'a> {
+    ctx: Context<'a>,
+    items: std::slice::Iter<'a, BatchCommand>,
+    index: usize,
+    staged: Staged,
+    /// Per case named up front, the index of the last item naming it.
+    last: HashMap<CaseId, usize>,
+    /// Cases whose last item is staged, not handed over yet.
+    done: HashSet<CaseId>,
+    /// How many cases of `staged.order` have been handed over.
+    handed: usize,
+    failed: Option<Error>,
+    ended: bool,
+}
+
+impl<'a> Staging<'a> {
+    fn new<S: Store>(
+        book: &'a Casebook<S>,
+        programs: &'a ProgramCatalog,
+        actor: &'a Actor,
+        items: &'a [BatchCommand],
+        staged: Staged,
+    ) -> Self {
+        let mut last = HashMap::with_capacity(staged.work.len());
+        for (index, item) in items.iter().enumerate() {
+            if let Some(id) = target_of(item) {
+                last.insert(id, index);
+            }
+        }
+        Staging {
+            ctx: Context { actor, now: book.now(), ids: &*book.ids, programs },
+            items: items.iter(),
+            index: 0,
+            staged,
+            last,
+            done: HashSet::new(),
+            handed: 0,
+            failed: None,
+            ended: false,
+        }
+    }
+
+    /// The staged batch, and the error that ended staging, if one did.
+    fn finish(self) -> (Staged, Option<Error>) {
+        (self.staged, self.failed)
+    }
+
+    /// The next case of `staged.order` if it may go (`all`: every case may).
+    fn hand_over(&mut self, all: bool) -> Option<AppendBatch> {
+        loop {
+            let id = *self.staged.order.get(self.handed)?;
+            if !all && !self.done.remove(&id) {
+                return None;
+            }
+            self.handed += 1;
+            if let Some(Working { sealed: Some(sealed), state: Some(state) }) = self.staged.work.get_mut(&id) {
+                return Some(batch_for(sealed, state));
+            }
+        }
+    }
+}
+
+impl Iterator for Staging<'_> {
+    type Item = std::result::Result<AppendBatch, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.ended {
+                return None;
+            }
+            if let Some(batch) = self.hand_over(false) {
+                return Some(Ok(batch));
+            }
+            let Some(item) = self.items.next() else {
+                let rest = self.hand_over(true);
+                self.ended = rest.is_none();
+                return rest.map(Ok);
+            };
+            let index = self.index;
+            self.index += 1;
+            match stage_item(&self.ctx, item, &mut self.staged) {
+                Ok(case_id) => {
+                    if self.last.get(&case_id).is_none_or(|&last| last <= index) {
+                        self.done.insert(case_id);
+                    }
+                }
+                Err(e) => {
+                    self.failed = Some(e);
+                    self.ended = true;
+                    return Some(Err(StoreError::backend("the batch was abandoned: one of its commands failed")));
+                }
+            }
+        }
     }
 }
 

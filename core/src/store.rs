@@ -234,6 +234,22 @@ pub trait Store: Send + Sync {
     /// their events instead of copying them).
     fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError>;
 
+    /// Appends the batches `batches` yields, as [`append`](Store::append) does: all in
+    /// one transaction, or none. An `Err` from the iterator abandons the append (the
+    /// store rolls back and returns that error). The engine streams large
+    /// [`execute_batch`](crate::Casebook::execute_batch) calls through this while it
+    /// is still staging their later cases; the iterator may block meanwhile, and never
+    /// calls back into the store. The default collects the batches, then appends; a
+    /// store that can write the first batches while later ones are being made
+    /// overrides it.
+    fn append_streamed(
+        &self,
+        batches: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let all = batches.collect::<Result<Vec<_>, _>>()?;
+        self.append(all)
+    }
+
     /// A case's events with sequence greater than `after_sequence`, in order.
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError>;
 
@@ -261,6 +277,12 @@ macro_rules! forward_store {
         impl<T: Store + ?Sized> Store for $ptr<T> {
             fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
                 (**self).append(batches)
+            }
+            fn append_streamed(
+                &self,
+                batches: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
+            ) -> Result<Vec<u64>, StoreError> {
+                (**self).append_streamed(batches)
             }
             fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {
                 (**self).load(case_id, after_sequence)

@@ -177,6 +177,80 @@ pub fn append_is_atomic<S: Store>(store: S) {
     assert!(book.verify(&sup, new_id).expect("verify").valid);
 }
 
+/// A large batch (staged as the store appends it, on another thread where the store
+/// does that) is all or nothing too: a failing item at its end or in its middle leaves
+/// no trace, and a good one lands whole, each case's events together in the order the
+/// cases were first named, with the positions the store gave them.
+pub fn large_batch_is_atomic<S: Store>(store: S) {
+    let store = Arc::new(store);
+    let (book, _) = casebook(store.clone());
+    let sup = supervisor();
+    let a = active_case(&book, &sup, "Ada").expect("case a");
+    let b = active_case(&book, &sup, "Bob").expect("case b");
+    let note = |case: CaseId, text: String| crate::engine::BatchCommand {
+        case_id: Some(case),
+        command: AddNote { text, ..Default::default() }.into(),
+        expected_version: None,
+    };
+    // 60 notes on a, 40 on b, then 30 on a again: b's last item comes before a's.
+    let mut items: Vec<_> = (0..60).map(|i| note(a, format!("a note {i}"))).collect();
+    items.extend((0..40).map(|i| note(b, format!("b note {i}"))));
+    items.extend((60..90).map(|i| note(a, format!("a note {i}"))));
+    let before = book.store().read_log(0, 10_000).expect("log").len();
+    let (va, vb) = (book.store().version(a).expect("a"), book.store().version(b).expect("b"));
+    for failing in [items.len() - 1, 70] {
+        let mut bad = items.clone();
+        bad[failing].command = CompleteIntake { eligible: true, immediate_needs: vec![] }.into();
+        let err = book.execute_batch(&sup, &bad).expect_err("an active case cannot complete intake");
+        assert_eq!(err.code(), ErrorCode::InvalidTransition, "item {failing}: {err}");
+        assert_eq!(book.store().read_log(0, 10_000).expect("log").len(), before, "item {failing}");
+        assert_eq!(book.store().version(a).expect("a"), va);
+        assert_eq!(book.store().version(b).expect("b"), vb);
+    }
+    let done = book.execute_batch(&sup, &items).expect("batch");
+    assert_eq!(done.len(), items.len());
+    assert_eq!(done.last().map(|c| c.version), va.map(|v| v + 90));
+    let log = book.store().read_log(0, 10_000).expect("log");
+    let new = log.get(before..).unwrap_or_default();
+    assert_eq!(new.len(), 130);
+    let cases: Vec<CaseId> = new.iter().map(|e| e.case_id).collect();
+    assert!(cases[..90].iter().all(|c| *c == a) && cases[90..].iter().all(|c| *c == b), "a's events, then b's");
+    let mut positions: Vec<(CaseId, u64, u64)> =
+        done.iter().flat_map(|c| c.events.iter().map(|e| (e.case_id, e.sequence, e.position))).collect();
+    positions.sort_by_key(|p| p.2);
+    let stored: Vec<(CaseId, u64, u64)> = new.iter().map(|e| (e.case_id, e.sequence, e.position)).collect();
+    assert_eq!(positions, stored, "each committed event carries its stored position");
+    assert!(book.verify(&sup, a).expect("verify a").valid);
+    assert!(book.verify(&sup, b).expect("verify b").valid);
+    // The cases carry on from there.
+    let vb = vb.unwrap_or(0);
+    let next = book.execute(&sup, b, AddNote { text: "after".into(), ..Default::default() }, Some(vb + 40));
+    assert_eq!(next.expect("note after the batch").version, vb + 41);
+    // Another casebook on the same store adds to b behind this one's back: this one's
+    // copy of b is stale, the store refuses the append, and the batch is staged again
+    // from the store and lands after the other's note.
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let other = Casebook::with_clock(store, clock, Arc::new(FarIds::default()));
+    other.execute(&sup, b, AddNote { text: "elsewhere".into(), ..Default::default() }, None).expect("other writes");
+    let late: Vec<_> = (0..70).map(|i| note(b, format!("late {i}"))).collect();
+    let done = book.execute_batch(&sup, &late).expect("staged again from the store");
+    assert_eq!(done.first().map(|c| c.version), Some(vb + 43));
+    assert_eq!(done.last().map(|c| c.version), Some(vb + 112));
+    assert_eq!(book.history(&sup, b).expect("history").len() as u64, vb + 112);
+    assert!(other.verify(&sup, b).expect("verify b").valid);
+}
+
+/// Ids far from a [`SequentialIds`]' (from 1,000,000 on): a second casebook's.
+#[derive(Default)]
+struct FarIds(SequentialIds);
+
+impl crate::clock::IdGen for FarIds {
+    fn next_id(&self) -> uuid::Uuid {
+        let n = self.0.next_id().as_u128() & 0xFFFF_FFFF_FFFF;
+        SequentialIds::nth(1_000_000 + n as u64)
+    }
+}
+
 /// The global log is in position order, complete, and pages by position.
 pub fn global_log_in_order<S: Store>(store: S) {
     let (book, _) = casebook(store);
@@ -396,6 +470,10 @@ macro_rules! store_conformance_tests {
         #[test]
         fn conformance_append_is_atomic() {
             $crate::testing::append_is_atomic($make);
+        }
+        #[test]
+        fn conformance_large_batch_is_atomic() {
+            $crate::testing::large_batch_is_atomic($make);
         }
         #[test]
         fn conformance_global_log_in_order() {

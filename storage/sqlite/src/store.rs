@@ -14,7 +14,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{mpsc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// When SQLite waits for the disk. See the crate docs for what each guarantees.
@@ -213,6 +213,66 @@ impl SqliteStore {
             let _ = conn.execute_batch("ROLLBACK");
         }
         conn
+    }
+
+    /// Appends `first` and then every batch of `rest`, in one `BEGIN IMMEDIATE`
+    /// transaction: all, or (on any error, the iterator's included) none. Hands the
+    /// batches back, to be freed by the caller.
+    fn write_batches(
+        &self,
+        first: AppendBatch,
+        rest: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
+    ) -> (Result<Vec<u64>, StoreError>, Vec<AppendBatch>) {
+        let first_case = first.case_id;
+        let conn = self.writer();
+        let mut kept = Vec::new();
+        if let Err(e) = run(&conn, "BEGIN IMMEDIATE").ctx(|| format!("case {first_case}: starting the append")) {
+            return (Err(e), kept);
+        }
+        let mut positions = Vec::new();
+        // Every note of the append, by log position, in case the append crosses a
+        // multiple of NOTE_FLUSH_POSITIONS (the texts are moved, not copied).
+        let mut notes: Vec<(u64, bool, String)> = Vec::new();
+        let mut write = |mut b: AppendBatch| -> Result<(), StoreError> {
+            let enc = encode(&b)?;
+            let from = positions.len();
+            append_batch(&conn, &b, &enc, &mut positions)?;
+            let mut texts = std::mem::take(&mut b.notes).into_iter();
+            for (e, &position) in b.events.iter().zip(positions.get(from..).unwrap_or_default()) {
+                if e.event_type == "note_added" {
+                    if let Some(n) = texts.next() {
+                        notes.push((position, n.confidential, n.text));
+                    }
+                }
+            }
+            kept.push(b);
+            Ok(())
+        };
+        let mut written = write(first);
+        while written.is_ok() {
+            match rest.next() {
+                None => break,
+                Some(b) => written = b.and_then(&mut write),
+            }
+        }
+        // Crossing a multiple of NOTE_FLUSH_POSITIONS: the waiting notes go into the index.
+        let crossed = match (positions.first(), positions.last()) {
+            (Some(first), Some(last)) => last / NOTE_FLUSH_POSITIONS > first.saturating_sub(1) / NOTE_FLUSH_POSITIONS,
+            _ => false,
+        };
+        let written = written.and_then(|()| {
+            if crossed {
+                let known: Vec<(u64, bool, &str)> = notes.iter().map(|(p, c, t)| (*p, *c, t.as_str())).collect();
+                flush_notes_knowing(&conn, &known).ctx(|| format!("case {first_case}: indexing notes"))
+            } else {
+                Ok(())
+            }
+        });
+        let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
+        if committed.is_err() && !conn.is_autocommit() {
+            let _ = run(&conn, "ROLLBACK");
+        }
+        (committed.map(|()| positions), kept)
     }
 
     /// Runs `f` on a reader connection (or the writer's, when there are no readers).
@@ -616,6 +676,34 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
     Ok(())
 }
 
+/// What the caller of `append_streamed` hands its writer thread.
+// Nearly every message is a batch: boxing it would cost an allocation per case.
+#[allow(clippy::large_enum_variant)]
+enum Handed {
+    Batch(AppendBatch),
+    /// The caller's iterator failed: roll back with this error.
+    Failed(StoreError),
+    /// Every batch has been handed over: commit.
+    End,
+}
+
+/// The writer thread's side: the batches as they come; an error if the caller failed
+/// (or is gone without saying it finished), so that nothing half-made is committed.
+struct Received(mpsc::Receiver<Handed>);
+
+impl Iterator for Received {
+    type Item = Result<AppendBatch, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.0.recv() {
+            Ok(Handed::Batch(b)) => Some(Ok(b)),
+            Ok(Handed::End) => None,
+            Ok(Handed::Failed(e)) => Some(Err(e)),
+            Err(_) => Some(Err(backend_msg("the append was abandoned before its last batch"))),
+        }
+    }
+}
+
 enum Failed {
     Interrupted,
     Store(StoreError),
@@ -664,50 +752,46 @@ fn clamp(v: u64) -> i64 {
 
 impl Store for SqliteStore {
     fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
-        let batches = batches.as_slice();
-        if batches.is_empty() {
-            return Ok(Vec::new());
-        }
-        let encoded = batches.iter().map(encode).collect::<Result<Vec<_>, _>>()?;
-        let first = batches[0].case_id;
-        let conn = self.writer();
-        run(&conn, "BEGIN IMMEDIATE").ctx(|| format!("case {first}: starting the append"))?;
-        let mut positions = Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum());
-        let written = batches.iter().zip(&encoded).try_for_each(|(b, e)| append_batch(&conn, b, e, &mut positions));
-        // Crossing a multiple of NOTE_FLUSH_POSITIONS: the waiting notes go into the index.
-        let crossed = match (positions.first(), positions.last()) {
-            (Some(first), Some(last)) => last / NOTE_FLUSH_POSITIONS > first.saturating_sub(1) / NOTE_FLUSH_POSITIONS,
-            _ => false,
-        };
-        let written = written.and_then(|()| {
-            if crossed {
-                // This append's notes, by log position (its events are numbered in order).
-                let mut known = Vec::new();
-                let mut at = positions.iter();
-                for b in batches {
-                    let mut notes = b.notes.iter();
-                    for e in &b.events {
-                        let position = at.next().copied().unwrap_or(0);
-                        if e.event_type == "note_added" {
-                            if let Some(n) = notes.next() {
-                                known.push((position, n.confidential, n.text.as_str()));
-                            }
-                        }
-                    }
+        let mut batches = batches.into_iter();
+        let Some(first) = batches.next() else { return Ok(Vec::new()) };
+        let (written, _batches) = self.write_batches(first, &mut batches.map(Ok));
+        written
+    }
+
+    /// Writes on a thread of its own while the caller's iterator makes the next
+    /// batches (the engine stages a large `execute_batch` this way): the two overlap.
+    fn append_streamed(
+        &self,
+        batches: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let Some(first) = batches.next() else { return Ok(Vec::new()) };
+        let first = first?;
+        let (tx, rx) = mpsc::channel::<Handed>();
+        std::thread::scope(|scope| {
+            let writer = std::thread::Builder::new()
+                .name("casekit-sqlite-append".into())
+                .spawn_scoped(scope, move || self.write_batches(first, &mut Received(rx)));
+            let writer = match writer {
+                Ok(w) => w,
+                Err(e) => return Err(backend_msg(format!("cannot start the append's writer thread: {e}"))),
+            };
+            for next in batches {
+                let failed = next.is_err();
+                // A send fails once the writer has stopped (it failed): its error is
+                // the one to report.
+                if tx.send(next.map_or_else(Handed::Failed, Handed::Batch)).is_err() || failed {
+                    break;
                 }
-                flush_notes_knowing(&conn, &known).ctx(|| format!("case {first}: indexing notes"))
-            } else {
-                Ok(())
             }
-        });
-        let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first}: committing")));
-        if let Err(e) = committed {
-            if !conn.is_autocommit() {
-                let _ = run(&conn, "ROLLBACK");
-            }
-            return Err(e);
-        }
-        Ok(positions)
+            let _ = tx.send(Handed::End);
+            drop(tx);
+            let (written, batches) =
+                writer.join().map_err(|_| backend_msg("the append's writer thread failed unexpectedly"))?;
+            // Freed here, where they were made: freeing them on the writer thread while
+            // this one allocates contends for the allocator's locks.
+            drop(batches);
+            written
+        })
     }
 
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {

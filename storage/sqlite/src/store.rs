@@ -230,21 +230,9 @@ impl SqliteStore {
             return (Err(e), kept);
         }
         let mut positions = Vec::new();
-        // Every note of the append, by log position, in case the append crosses a
-        // multiple of NOTE_FLUSH_POSITIONS (the texts are moved, not copied).
-        let mut notes: Vec<(u64, bool, String)> = Vec::new();
-        let mut write = |mut b: AppendBatch| -> Result<(), StoreError> {
+        let mut write = |b: AppendBatch| -> Result<(), StoreError> {
             let enc = encode(&b)?;
-            let from = positions.len();
             append_batch(&conn, &b, &enc, &mut positions)?;
-            let mut texts = std::mem::take(&mut b.notes).into_iter();
-            for (e, &position) in b.events.iter().zip(positions.get(from..).unwrap_or_default()) {
-                if e.event_type == "note_added" {
-                    if let Some(n) = texts.next() {
-                        notes.push((position, n.confidential, n.text));
-                    }
-                }
-            }
             kept.push(b);
             Ok(())
         };
@@ -261,12 +249,26 @@ impl SqliteStore {
             _ => false,
         };
         let written = written.and_then(|()| {
-            if crossed {
-                let known: Vec<(u64, bool, &str)> = notes.iter().map(|(p, c, t)| (*p, *c, t.as_str())).collect();
-                flush_notes_knowing(&conn, &known).ctx(|| format!("case {first_case}: indexing notes"))
-            } else {
-                Ok(())
+            if !crossed {
+                return Ok(());
             }
+            // The append's notes, by log position (its events are numbered in order);
+            // borrowed: the batches may have been made on another thread, and are freed
+            // there.
+            let mut known = Vec::new();
+            let mut at = positions.iter();
+            for b in &kept {
+                let mut notes = b.notes.iter();
+                for e in &b.events {
+                    let position = at.next().copied().unwrap_or(0);
+                    if e.event_type == "note_added" {
+                        if let Some(n) = notes.next() {
+                            known.push((position, n.confidential, n.text.as_str()));
+                        }
+                    }
+                }
+            }
+            flush_notes_knowing(&conn, &known).ctx(|| format!("case {first_case}: indexing notes"))
         });
         let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
         if committed.is_err() && !conn.is_autocommit() {

@@ -255,20 +255,27 @@ impl SqliteStore {
             // The append's notes, by log position (its events are numbered in order);
             // borrowed: the batches may have been made on another thread, and are freed
             // there.
-            let mut known = Vec::new();
+            let mut known = KnownNotes { from: positions.first().copied().unwrap_or(0), notes: Vec::new() };
+            let mut complete = true;
             let mut at = positions.iter();
             for b in &kept {
+                let key = id_bytes(b.case_id.0);
                 let mut notes = b.notes.iter();
                 for e in &b.events {
                     let position = at.next().copied().unwrap_or(0);
                     if e.event_type == "note_added" {
-                        if let Some(n) = notes.next() {
-                            known.push((position, n.confidential, n.text.as_str()));
+                        match notes.next() {
+                            Some(n) => known.notes.push((position, key, n.confidential, n.text.as_str())),
+                            None => complete = false,
                         }
                     }
                 }
             }
-            flush_notes_knowing(&conn, &known).ctx(|| format!("case {first_case}: indexing notes"))
+            // A batch missing a note's text: the flush reads the waiting notes from the log.
+            if !complete {
+                known.from = u64::MAX;
+            }
+            flush_notes_knowing(&conn, Some(&known)).ctx(|| format!("case {first_case}: indexing notes"))
         });
         let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
         if committed.is_err() && !conn.is_autocommit() {
@@ -472,48 +479,71 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 /// Moves every note after `notes_indexed.upto` into the FTS index (one segment for all
 /// of them) and moves the mark to the end of the log.
 pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
-    flush_notes_knowing(conn, &[])
+    flush_notes_knowing(conn, None)
 }
 
-/// [`flush_notes`], taking the words of the notes in `known` (log position,
-/// confidential, text; in position order: the append that triggers the flush) from
-/// there instead of decoding their payloads again.
-fn flush_notes_knowing(conn: &Connection, known: &[(u64, bool, &str)]) -> rusqlite::Result<()> {
+/// The notes of the append that triggers a flush, so that the flush need not decode
+/// their payloads again.
+struct KnownNotes<'a> {
+    /// The append's first log position.
+    from: u64,
+    /// Every note the append added, in position order: position, case id, confidential, text.
+    notes: Vec<(u64, [u8; 16], bool, &'a str)>,
+}
+
+/// [`flush_notes`], taking the notes of `known` from there. When nothing before the
+/// append is waiting (an import's appends each flush their own notes), those are all
+/// the waiting notes and the log is not read at all; otherwise the waiting notes are
+/// read from the log, and only the others' payloads decoded.
+fn flush_notes_knowing(conn: &Connection, known: Option<&KnownNotes<'_>>) -> rusqlite::Result<()> {
     let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
-    let mut select = conn.prepare_cached(
-        "SELECT position, case_id, payload FROM events WHERE position > ?1 AND event_type = 'note_added' \
-         ORDER BY position",
-    )?;
     let mut insert = conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?;
     let mut keyed = conn.prepare_cached("INSERT INTO note_keys (key, case_id, confidential) VALUES (?1, ?2, ?3)")?;
     let mut keys = crate::notes::Keys::default();
-    let mut rows = select.query([upto])?;
     let mut words = String::with_capacity(256);
-    let mut known = known.iter().peekable();
-    while let Some(row) = rows.next()? {
-        let position: i64 = row.get(0)?;
-        while known.next_if(|k| i64::try_from(k.0).map_or(true, |p| p < position)).is_some() {}
-        let confidential = match known.next_if(|k| i64::try_from(k.0).is_ok_and(|p| p == position)) {
-            Some(&(_, confidential, text)) => {
-                words.clear();
-                words.push(' ');
-                push_words(text, &mut words);
-                confidential
-            }
-            None => {
-                let Ok(payload) = row.get_ref(2).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
-                let Some(confidential) = note_words(payload, &mut words) else { continue };
-                confidential
-            }
-        };
-        // A case id that is not 16 bytes is left out of the index (`verify` reports it).
-        let Ok(case_id) = row.get_ref(1).and_then(|v| v.as_blob().map_err(Into::into)) else { continue };
-        if case_id.len() != 16 {
-            continue;
-        }
+    let mut index = |case_id: &[u8], confidential: bool, words: &str| -> rusqlite::Result<()> {
         let key = keys.next(conn, case_id)?;
         keyed.execute(params![key, case_id, confidential])?;
         insert.execute(params![key, words])?;
+        Ok(())
+    };
+    if let Some(k) = known.filter(|k| u64::try_from(upto).is_ok_and(|upto| upto + 1 >= k.from)) {
+        for (_, case_id, confidential, text) in &k.notes {
+            words.clear();
+            words.push(' ');
+            push_words(text, &mut words);
+            index(case_id, *confidential, &words)?;
+        }
+    } else {
+        let mut select = conn.prepare_cached(
+            "SELECT position, case_id, payload FROM events WHERE position > ?1 AND event_type = 'note_added' \
+             ORDER BY position",
+        )?;
+        let mut rows = select.query([upto])?;
+        let mut known = known.map(|k| k.notes.as_slice()).unwrap_or_default().iter().peekable();
+        while let Some(row) = rows.next()? {
+            let position: i64 = row.get(0)?;
+            while known.next_if(|k| i64::try_from(k.0).map_or(true, |p| p < position)).is_some() {}
+            let confidential = match known.next_if(|k| i64::try_from(k.0).is_ok_and(|p| p == position)) {
+                Some(&(_, _, confidential, text)) => {
+                    words.clear();
+                    words.push(' ');
+                    push_words(text, &mut words);
+                    confidential
+                }
+                None => {
+                    let Ok(payload) = row.get_ref(2).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
+                    let Some(confidential) = note_words(payload, &mut words) else { continue };
+                    confidential
+                }
+            };
+            // A case id that is not 16 bytes is left out of the index (`verify` reports it).
+            let Ok(case_id) = row.get_ref(1).and_then(|v| v.as_blob().map_err(Into::into)) else { continue };
+            if case_id.len() != 16 {
+                continue;
+            }
+            index(case_id, confidential, &words)?;
+        }
     }
     conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
         .execute([])?;

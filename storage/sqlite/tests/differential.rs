@@ -47,13 +47,31 @@ fn compare_with(
             }
         } else if rng.chance(5) {
             let now = casekit::Clock::now(&*mclock);
-            let items: Vec<BatchCommand> = (0..2 + rng.below(3))
-                .map(|_| BatchCommand {
-                    case_id: Some(*rng.pick(&ids)),
-                    command: random_command(&mut rng, now),
-                    expected_version: None,
-                })
-                .collect();
+            let items: Vec<BatchCommand> = if rng.chance(8) {
+                // Now and then a batch large enough to be staged while the store writes
+                // it: notes on cases still open, so that it usually lands.
+                let open: Vec<CaseId> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| mem.get(&sup, *id).is_ok_and(|c| c.phase != casekit::Phase::Closed))
+                    .collect();
+                let on = if open.is_empty() { &ids } else { &open };
+                (0..64 + rng.below(40))
+                    .map(|_| BatchCommand {
+                        case_id: Some(*rng.pick(on)),
+                        command: casekit::testing::random::random_note(&mut rng),
+                        expected_version: None,
+                    })
+                    .collect()
+            } else {
+                (0..2 + rng.below(3))
+                    .map(|_| BatchCommand {
+                        case_id: Some(*rng.pick(&ids)),
+                        command: random_command(&mut rng, now),
+                        expected_version: None,
+                    })
+                    .collect()
+            };
             let a = mem.execute_batch(&sup, &items).map(|d| d.iter().map(|c| c.version).collect::<Vec<_>>());
             let b = sql.execute_batch(&sup, &items).map(|d| d.iter().map(|c| c.version).collect::<Vec<_>>());
             same(&a, &b, "execute_batch");

@@ -98,12 +98,12 @@ fn note_text(rng: &mut Lcg) -> String {
     (0..n).map(|_| *rng.pick(&WORDS)).collect::<Vec<_>>().join(if rng.chance(50) { " " } else { ", " })
 }
 
-/// A random command for an existing case (it may well be refused: that is part of it).
 /// A random note (sometimes confidential): a command every case but a closed one takes.
 pub fn random_note(rng: &mut Lcg) -> Command {
     AddNote { text: note_text(rng), confidential: rng.chance(30), ..Default::default() }.into()
 }
 
+/// A random command for an existing case (it may well be refused: that is part of it).
 pub fn random_command(rng: &mut Lcg, now: Timestamp) -> Command {
     match rng.below(13) {
         0..=2 => AddNote { text: note_text(rng), confidential: rng.chance(30), ..Default::default() }.into(),

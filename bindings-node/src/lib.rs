@@ -8,12 +8,11 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-/// The addon's own allocator. A batch's thousands of small allocations are made on the
-/// casebook's worker thread and freed on others (the SQLite store's writer, the
-/// answer's freer); glibc's malloc spends much of an import consolidating and locking
-/// its arenas for that, mimalloc does not.
+/// The addon's own allocator (mimalloc, configured for it: see `casekit-alloc`). A
+/// batch's allocations are made on the casebook's worker and freed on the SQLite
+/// writer's and the answer freer's threads, which glibc's malloc handles slowly.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: casekit_alloc::Allocator = casekit_alloc::Allocator;
 
 mod answer;
 mod book;

@@ -9,6 +9,10 @@
 //! introspection reads: its type stub, `python/casekit/_native.pyi`, is generated from
 //! the built library by `stubgen` (see the README).
 
+/// The module's own allocator (mimalloc, configured for it: see `casekit-alloc`).
+#[global_allocator]
+static ALLOCATOR: casekit_alloc::Allocator = casekit_alloc::Allocator;
+
 mod book;
 mod commands;
 mod committed;

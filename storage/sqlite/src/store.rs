@@ -800,18 +800,26 @@ impl Store for SqliteStore {
         let first = first?;
         let (tx, rx) = mpsc::channel::<Handed>();
         std::thread::scope(|scope| {
-            let writer = std::thread::Builder::new()
-                .name("casekit-sqlite-append".into())
-                .spawn_scoped(scope, move || self.write_batches(first, &mut Received(rx)));
+            let writer =
+                std::thread::Builder::new().name("casekit-sqlite-append".into()).spawn_scoped(scope, move || {
+                    let mut received = Received(rx);
+                    match received.next() {
+                        Some(Ok(first)) => self.write_batches(first, &mut received),
+                        Some(Err(e)) => (Err(e), Vec::new()),
+                        None => (Ok(Vec::new()), Vec::new()),
+                    }
+                });
             let writer = match writer {
                 Ok(w) => w,
-                Err(e) => return Err(backend_msg(format!("cannot start the append's writer thread: {e}"))),
+                // No thread to spare: write on this one, as `append` does.
+                Err(_) => return self.write_batches(first, batches).0,
             };
-            for next in batches {
-                let failed = next.is_err();
+            let mut next = Some(Ok(first));
+            while let Some(item) = next.take().or_else(|| batches.next()) {
+                let failed = item.is_err();
                 // A send fails once the writer has stopped (it failed): its error is
                 // the one to report.
-                if tx.send(next.map_or_else(Handed::Failed, Handed::Batch)).is_err() || failed {
+                if tx.send(item.map_or_else(Handed::Failed, Handed::Batch)).is_err() || failed {
                     break;
                 }
             }

@@ -4,7 +4,7 @@
 # A B C A B C ...), then one table of medians, ratios against the goals of
 # ../shared/BENCHMARKS.md, and peak RSS (/usr/bin/time -v).
 #
-# usage: bench/compare.sh [ROUNDS]        env: N (cases, 2000), DIR (/tmp), CASEKIT_VENV
+# usage: bench/compare.sh [ROUNDS]        env: N (cases, 2000), DIR (/tmp), CASEKIT_VENV, SKIP_BUILD
 # The peers are copied to $PEERS_DIR (/tmp/casekit-peers) and built there.
 set -euo pipefail
 
@@ -33,11 +33,14 @@ fi
 "$PEERS/py-transitions/.venv/bin/pip" install --quiet -r "$PEERS/py-transitions/requirements.txt"
 
 echo "== casekit in $VENV" >&2
-if ! "$VENV/bin/python" -c "import casekit" 2>/dev/null; then
+# The wheel is rebuilt from the working tree every time (cargo's cache makes that quick),
+# so the figures are those of the code in front of you; SKIP_BUILD=1 measures the
+# casekit already installed in the venv instead.
+if [ "${SKIP_BUILD:-0}" != 1 ] || ! "$VENV/bin/python" -c "import casekit" 2>/dev/null; then
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     PATH="$VENV/bin:$PATH" "$VENV/bin/pip" install --quiet "maturin>=1.16,<2"
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" PATH="$VENV/bin:$PATH" \
-        "$VENV/bin/pip" install --quiet --no-build-isolation "$BINDING"
+        "$VENV/bin/pip" install --quiet --no-build-isolation --force-reinstall --no-deps "$BINDING"
 fi
 
 RUST="$PEERS/rust-floor/target/release/rust-floor"

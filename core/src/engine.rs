@@ -118,6 +118,17 @@ struct Working {
     sealed: Option<Sealed>,
 }
 
+impl Staged {
+    /// The append for the `i`-th case of `order` (its sealed events move out).
+    fn batch(&mut self, i: usize) -> Option<AppendBatch> {
+        let id = self.order.get(i)?;
+        match self.work.get_mut(id) {
+            Some(Working { sealed: Some(sealed), state: Some(state) }) => Some(batch_for(sealed, state)),
+            _ => None,
+        }
+    }
+}
+
 /// The case states kept between calls, least recently used first out. A state is
 /// taken out while a writer works on it and put back after, which counts as a use.
 /// Each entry carries the tick of its last use, and `by_use` orders the entries by it,
@@ -387,22 +398,20 @@ impl<S: Store> Casebook<S> {
                 let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
                 let mut staging = Staging::new(self, &programs, actor, items, staged);
                 let appended = self.store.append_streamed(&mut staging);
-                let (staged, failed) = staging.finish();
+                let (staged, failed, taken) = staging.finish();
                 if let Some(e) = failed {
                     // The store rolled back: nothing of the batch was written.
                     return Err(e);
                 }
+                if appended.is_ok() && !taken {
+                    return Err(Error::Storage(StoreError::backend(
+                        "the store reported the batch appended before taking all of it",
+                    )));
+                }
                 appended.map(|positions| (staged, positions))
             } else {
                 self.stage(actor, items, &mut staged)?;
-                let mut batches = Vec::with_capacity(staged.order.len());
-                for id in &staged.order {
-                    if let Some(w) = staged.work.get_mut(id) {
-                        if let (Some(sealed), Some(state)) = (&mut w.sealed, &w.state) {
-                            batches.push(batch_for(sealed, state));
-                        }
-                    }
-                }
+                let batches: Vec<AppendBatch> = (0..staged.order.len()).filter_map(|i| staged.batch(i)).collect();
                 self.store.append(batches).map(|positions| (staged, positions))
             };
             match appended {
@@ -792,11 +801,10 @@ fn target_of(item: &BatchCommand) -> Option<CaseId> {
 
 /// Decides and seals one item of a batch on its case's working state; returns the case.
 fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Result<CaseId> {
-    let target = match (&item.command, item.case_id) {
-        (Command::OpenCase(open), _) => open.case_id,
-        (_, Some(id)) => Some(id),
-        (_, None) => return Err(Error::validation("case_id", "this command needs a case")),
-    };
+    let target = target_of(item);
+    if target.is_none() && !matches!(item.command, Command::OpenCase(_)) {
+        return Err(Error::validation("case_id", "this command needs a case"));
+    }
     let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());
     if let Some(exp) = item.expected_version {
         let actual = state.map_or(0, |s| s.version);
@@ -872,9 +880,10 @@ impl<'a> Staging<'a> {
         }
     }
 
-    /// The staged batch, and the error that ended staging, if one did.
-    fn finish(self) -> (Staged, Option<Error>) {
-        (self.staged, self.failed)
+    /// The staged batch, the error that ended staging if one did, and whether the
+    /// store took the whole stream.
+    fn finish(self) -> (Staged, Option<Error>, bool) {
+        (self.staged, self.failed, self.ended)
     }
 
     /// The next case of `staged.order` if it may go (`all`: every case may).
@@ -885,8 +894,8 @@ impl<'a> Staging<'a> {
                 return None;
             }
             self.handed += 1;
-            if let Some(Working { sealed: Some(sealed), state: Some(state) }) = self.staged.work.get_mut(&id) {
-                return Some(batch_for(sealed, state));
+            if let Some(batch) = self.staged.batch(self.handed - 1) {
+                return Some(batch);
             }
         }
     }

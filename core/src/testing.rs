@@ -207,6 +207,20 @@ pub fn large_batch_is_atomic<S: Store>(store: S) {
         assert_eq!(book.store().version(a).expect("a"), va);
         assert_eq!(book.store().version(b).expect("b"), vb);
     }
+    // A failure after the store has taken a whole case (a's last item comes first):
+    // what it wrote of a is rolled back too.
+    let mut late: Vec<_> = (0..40).map(|i| note(a, format!("early {i}"))).collect();
+    late.extend((0..40).map(|i| note(b, format!("late {i}"))));
+    late.push(crate::engine::BatchCommand {
+        case_id: Some(b),
+        command: CompleteIntake { eligible: true, immediate_needs: vec![] }.into(),
+        expected_version: None,
+    });
+    let err = book.execute_batch(&sup, &late).expect_err("an active case cannot complete intake");
+    assert_eq!(err.code(), ErrorCode::InvalidTransition, "{err}");
+    assert_eq!(book.store().read_log(0, 10_000).expect("log").len(), before, "a's notes are not kept");
+    assert_eq!(book.store().version(a).expect("a"), va);
+    assert_eq!(book.get(&sup, a).expect("a").version, va.unwrap_or(0), "nor cached");
     let done = book.execute_batch(&sup, &items).expect("batch");
     assert_eq!(done.len(), items.len());
     assert_eq!(done.last().map(|c| c.version), va.map(|v| v + 90));

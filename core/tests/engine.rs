@@ -162,3 +162,97 @@ fn confidential_text_is_withheld_once_for_every_reader_that_may_not_see_it() {
     let seen = book.history(&auditor, c).expect("history");
     assert!(seen[1].redacted && matches!(&seen[1].event, casekit::Event::NoteAdded { text, .. } if text.is_empty()));
 }
+
+/// Counts the ids a casebook draws: a clock of its staging progress.
+#[derive(Default)]
+struct CountingIds {
+    inner: casekit::SequentialIds,
+    drawn: std::sync::atomic::AtomicUsize,
+}
+
+impl casekit::IdGen for CountingIds {
+    fn next_id(&self) -> uuid::Uuid {
+        self.drawn.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.next_id()
+    }
+}
+
+/// A memory store that records how each append came: whole (`append`), or streamed,
+/// with the ids drawn by the time the first batch arrived and the batches it took.
+struct Watching {
+    inner: MemoryStore,
+    ids: Arc<CountingIds>,
+    whole: Mutex<usize>,
+    streamed: Mutex<Vec<(usize, usize)>>,
+}
+
+impl casekit::Store for Watching {
+    fn append(&self, batches: Vec<casekit::AppendBatch>) -> Result<Vec<u64>, casekit::StoreError> {
+        *self.whole.lock().expect("lock") += 1;
+        self.inner.append(batches)
+    }
+    fn append_streamed(
+        &self,
+        batches: &mut dyn Iterator<Item = Result<casekit::AppendBatch, casekit::StoreError>>,
+    ) -> Result<Vec<u64>, casekit::StoreError> {
+        let first = batches.next();
+        let drawn = self.ids.drawn.load(std::sync::atomic::Ordering::SeqCst);
+        let all = first.into_iter().chain(batches).collect::<Result<Vec<_>, _>>()?;
+        self.streamed.lock().expect("lock").push((drawn, all.len()));
+        self.inner.append(all)
+    }
+    fn load(&self, case_id: casekit::CaseId, after: u64) -> Result<Vec<casekit::StoredEvent>, casekit::StoreError> {
+        self.inner.load(case_id, after)
+    }
+    fn version(&self, case_id: casekit::CaseId) -> Result<Option<u64>, casekit::StoreError> {
+        self.inner.version(case_id)
+    }
+    fn read_log(&self, after: u64, limit: usize) -> Result<Vec<casekit::StoredEvent>, casekit::StoreError> {
+        self.inner.read_log(after, limit)
+    }
+    fn query(&self, q: &casekit::StoreQuery<'_>) -> Result<Vec<casekit::CaseSummary>, casekit::StoreError> {
+        self.inner.query(q)
+    }
+    fn put_blob(&self, bytes: &[u8]) -> Result<String, casekit::StoreError> {
+        self.inner.put_blob(bytes)
+    }
+    fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, casekit::StoreError> {
+        self.inner.get_blob(sha256)
+    }
+}
+
+#[test]
+fn a_large_batch_reaches_the_store_case_by_case_while_later_cases_are_still_staged() {
+    let ids = Arc::new(CountingIds::default());
+    let store =
+        Watching { inner: MemoryStore::new(), ids: ids.clone(), whole: Mutex::new(0), streamed: Mutex::default() };
+    let book = Casebook::with_clock(store, Arc::new(casekit::ManualClock::new(t0())), ids.clone());
+    let sup = supervisor();
+    let a = book.open_case(&sup, open_case("Ada")).expect("open a").case_id;
+    let b = book.open_case(&sup, open_case("Bob")).expect("open b").case_id;
+    let note = |case, i: usize| BatchCommand {
+        case_id: Some(case),
+        command: AddNote { text: format!("note {i}"), ..Default::default() }.into(),
+        expected_version: None,
+    };
+    // One item short of the threshold: staged whole, appended whole.
+    let small: Vec<BatchCommand> = (0..casekit::PIPELINE_FROM - 1).map(|i| note(a, i)).collect();
+    book.execute_batch(&sup, &small).expect("small batch");
+    assert_eq!(*book.store().whole.lock().expect("lock"), 3, "two opens and the small batch");
+    assert!(book.store().streamed.lock().expect("lock").is_empty());
+    // At the threshold, a's notes then b's: a goes to the store before b is staged.
+    let half = casekit::PIPELINE_FROM / 2;
+    let large: Vec<BatchCommand> = (0..casekit::PIPELINE_FROM).map(|i| note(if i < half { a } else { b }, i)).collect();
+    let before = ids.drawn.load(std::sync::atomic::Ordering::SeqCst);
+    book.execute_batch(&sup, &large).expect("large batch");
+    let after = ids.drawn.load(std::sync::atomic::Ordering::SeqCst);
+    let streamed = book.store().streamed.lock().expect("lock").clone();
+    let [(drawn_at_first, batches)] = streamed.as_slice() else { panic!("one streamed append, got {streamed:?}") };
+    assert_eq!(*batches, 2, "one batch per case");
+    assert!(
+        *drawn_at_first < after && *drawn_at_first > before,
+        "a's batch arrived mid-staging: {before} ids before, {drawn_at_first} at the first batch, {after} after"
+    );
+    assert_eq!(*book.store().whole.lock().expect("lock"), 3, "the large batch did not go through append");
+    assert_eq!(book.get(&sup, b).expect("b").version, 1 + casekit::PIPELINE_FROM as u64 - half as u64);
+}

@@ -444,9 +444,7 @@ struct NotePayload {
 /// decode (the index leaves it out; `verify` reports the event).
 fn note_words(payload: &str, out: &mut String) -> Option<bool> {
     let note: NotePayload = serde_json::from_str(payload).ok()?;
-    out.clear();
-    out.push(' ');
-    push_words(&note.text, out);
+    index_words(&note.text, out);
     Some(note.confidential)
 }
 
@@ -482,6 +480,13 @@ pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
     flush_notes_knowing(conn, None)
 }
 
+/// A note's words as the index holds them (` w1 w2 ... `), into `out`.
+fn index_words(text: &str, out: &mut String) {
+    out.clear();
+    out.push(' ');
+    push_words(text, out);
+}
+
 /// The notes of the append that triggers a flush, so that the flush need not decode
 /// their payloads again.
 struct KnownNotes<'a> {
@@ -509,9 +514,7 @@ fn flush_notes_knowing(conn: &Connection, known: Option<&KnownNotes<'_>>) -> rus
     };
     if let Some(k) = known.filter(|k| u64::try_from(upto).is_ok_and(|upto| upto + 1 >= k.from)) {
         for (_, case_id, confidential, text) in &k.notes {
-            words.clear();
-            words.push(' ');
-            push_words(text, &mut words);
+            index_words(text, &mut words);
             index(case_id, *confidential, &words)?;
         }
     } else {
@@ -526,9 +529,7 @@ fn flush_notes_knowing(conn: &Connection, known: Option<&KnownNotes<'_>>) -> rus
             while known.next_if(|k| i64::try_from(k.0).map_or(true, |p| p < position)).is_some() {}
             let confidential = match known.next_if(|k| i64::try_from(k.0).is_ok_and(|p| p == position)) {
                 Some(&(_, _, confidential, text)) => {
-                    words.clear();
-                    words.push(' ');
-                    push_words(text, &mut words);
+                    index_words(text, &mut words);
                     confidential
                 }
                 None => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the Node binding promises, from a fresh clone: install, build the addon,
 # regenerate the TypeScript definitions and fail on drift, type-check the examples with
-# `tsc --strict`, run the tests (`node --test`; running no test is a failure).
+# `tsc --strict`, run the quickstart and the tests (`node --test`; running no test is a
+# failure).
 # Idempotent: run it as often as you like.
 set -euo pipefail
 
@@ -52,6 +53,11 @@ step "npm ci (examples/node, which links the package)"
 
 step "tsc --strict over examples/node"
 npx --no-install tsc -p tsconfig.json
+
+step "examples/node/quickstart.mjs (a case's lifecycle and an import, on a SQLite file)"
+scratch="$(mktemp -d)"
+node "$examples/quickstart.mjs" "$scratch/quickstart.db" >/dev/null
+rm -rf "$scratch"
 
 step "node --test"
 log="$(mktemp)"

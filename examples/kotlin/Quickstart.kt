@@ -106,5 +106,24 @@ fun main(args: Array<String>) {
         } catch (e: CaseKitException) {
             println("A closed case refuses work: ${e.code()} (${e.message})")
         }
+
+        // Migrating records from an existing system: each old case's history becomes
+        // commands of one executeBatch call (one transaction, all or nothing), the cases
+        // under ids chosen up front (a real migration keeps the map from the old
+        // system's references to them). Large batches are written while later cases are
+        // still being checked. It runs as an account that may act in every phase.
+        val items = (1..30).flatMap { n ->
+            val id = java.util.UUID.randomUUID().toString()
+            val client = ClientDetails(name = "Client $n")
+            listOf(
+                BatchItem(command = Command.OpenCase("housing-stability", client, null, id, null, listOf("migrated"), null, null)),
+                BatchItem(id, Command.CompleteIntake(true, listOf())),
+                BatchItem(id, Command.AddNote("Imported from record L-%04d".format(n), NoteKind.GENERAL, false)),
+            )
+        }
+        val imported = book.executeBatch(sam, items)
+        val migrated = book.list(sam, CaseQuery(tag = "migrated", limit = 100u))
+        val inAssessment = migrated.items.count { it.phase == Phase.ASSESSMENT }
+        println("Imported 30 legacy cases (${imported.size} commands in one transaction); $inAssessment now in assessment.")
     }
 }

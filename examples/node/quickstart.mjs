@@ -87,4 +87,23 @@ for (const e of await book.history(sam, id)) {
 const report = await book.verify(sam, id);
 console.log(`\naudit chain: ${report.valid ? 'intact' : 'BROKEN'} (${report.events_checked} events, head ${report.head_hash.slice(0, 12)}…)`);
 console.log(`${published} events published to subscribers; closed as ${closed.phase}; data in ${path}`);
+
+// Migrating records from an existing system: each old case's history becomes commands of
+// one executeBatch call (one transaction, all or nothing). The cases keep ids chosen up
+// front (here derived from the old system's references), so later commands of the batch
+// refer to them. Large batches are written while later cases are still being checked;
+// about a hundred cases a call suits the SQLite store. It runs as an account that may act
+// in every phase: the supervisor.
+const legacyId = (n) => `0190f1c2-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+const items = [];
+for (let n = 1; n <= 30; n++) {
+  const case_id = legacyId(n);
+  items.push({ command: { type: 'open_case', case_id, program: 'housing', client: { name: `Client ${n}`, household_size: 1 + (n % 4) }, tags: ['migrated'] } });
+  items.push({ case_id, command: { type: 'complete_intake', eligible: true } });
+  items.push({ case_id, command: { type: 'add_note', text: `Imported from record L-${String(n).padStart(4, '0')}` } });
+}
+const imported = await book.executeBatch(sam, items);
+const migrated = await book.list(sam, { tag: 'migrated', limit: 100 });
+const inAssessment = migrated.items.filter((c) => c.phase === 'assessment').length;
+console.log(`imported 30 legacy cases (${imported.length} commands in one transaction); ${inAssessment} now in assessment`);
 await book.shutdown();

@@ -2,7 +2,7 @@
 // definitions (bindings-node/tsconfig.json), so the typings stay honest.
 
 import { Casebook, CaseKitError, ManualClock } from 'casekit';
-import type { Actor, CaseSummary, CaseView, Committed, Page, RecordedEvent } from 'casekit';
+import type { Actor, BatchItem, CaseSummary, CaseView, Committed, Page, RecordedEvent } from 'casekit';
 
 const iris: Actor = { id: 'iris', roles: ['intake_worker'], programs: ['housing'] };
 const maya: Actor = { id: 'maya', roles: ['case_manager'], programs: ['housing'] };
@@ -40,13 +40,21 @@ export async function main(): Promise<void> {
     }
   }
 
+  // An import: a legacy case under an id chosen up front, in one transaction.
+  const legacy = '0190f1c2-0000-7000-8000-000000000001';
+  const items: BatchItem[] = [
+    { command: { type: 'open_case', case_id: legacy, program: 'housing', client: { name: 'Imported client' } } },
+    { case_id: legacy, command: { type: 'complete_intake', eligible: true }, expected_version: 1 },
+  ];
+  const imported: Committed[] = await book.executeBatch(iris, items);
+
   const view: CaseView = await book.get(maya, id);
   const page: Page<CaseSummary> = await book.list(maya, { phase: 'active', limit: 10 });
   for (const e of await book.history(maya, id)) {
     // The event union narrows on `type`.
     if (e.event.type === 'task_added') console.log(`task: ${e.event.title}, due ${e.event.due ?? 'never'}`);
   }
-  console.log(`${view.client.name}: ${view.phase}, ${page.items.length} active case(s), ${events.length} events`);
+  console.log(`${view.client.name}: ${view.phase}, ${page.items.length} active case(s), ${events.length} events, ${imported.length} imported`);
   book.unsubscribe(subscription);
   await book.shutdown();
 }

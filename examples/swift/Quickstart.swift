@@ -119,5 +119,25 @@ struct Quickstart {
         } catch let error as CaseKitError {
             print("A closed case refuses work: \(error.code())")
         }
+
+        // Migrating records from an existing system: each old case's history becomes
+        // commands of one executeBatch call (one transaction, all or nothing), the cases
+        // under ids chosen up front (a real migration keeps the map from the old
+        // system's references to them). Large batches are written while later cases are
+        // still being checked. It runs as an account that may act in every phase.
+        var items: [BatchItem] = []
+        for n in 1...30 {
+            let id = UUID().uuidString.lowercased()
+            items.append(BatchItem(command: .openCase(
+                program: "housing-stability", client: ClientDetails(name: "Client \(n)"), clientId: nil, caseId: id,
+                priority: nil, tags: ["migrated"], assignTo: nil, customFieldsJson: nil)))
+            items.append(BatchItem(caseId: id, command: .completeIntake(eligible: true, immediateNeeds: [])))
+            items.append(BatchItem(caseId: id, command: .addNote(
+                text: String(format: "Imported from record L-%04d", n), kind: nil, confidential: false)))
+        }
+        let imported = try book.executeBatch(actor: sam, items: items)
+        let migrated = try book.list(actor: sam, query: CaseQuery(tag: "migrated", limit: 100))
+        let inAssessment = migrated.items.filter { $0.phase == .assessment }.count
+        print("Imported 30 legacy cases (\(imported.count) commands in one transaction); \(inAssessment) now in assessment.")
     }
 }

@@ -12,7 +12,9 @@
 
 use casekit::command::*;
 use casekit::model::*;
-use casekit::{Actor, CaseQuery, Casebook, ManualClock, Program, RandomIds, Role, Store};
+use casekit::{
+    Actor, BatchCommand, CaseId, CaseQuery, Casebook, Command, ManualClock, Program, RandomIds, Role, Store,
+};
 use casekit_sqlite::SqliteStore;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::json;
@@ -328,6 +330,53 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
     println!("Audit chain: {} events, valid = {}", report.events_checked, report.valid);
     let closed = book.list(&sam, &CaseQuery { phase: Some(Phase::Closed), ..Default::default() })?;
     println!("Closed cases on this page of the caseload: {}", closed.items.len());
+    // A migration runs as an account that may act in every phase: here the supervisor.
+    import_legacy_cases(book, &sam)
+}
+
+/// Migrating records from an existing system: each old case's history becomes commands
+/// of one `execute_batch` call (one transaction, all or nothing). The cases get their
+/// ids up front (a real migration keeps the map from the old system's references to
+/// them), so later commands of the same batch refer to them. Large batches are written
+/// while later cases are still being checked; about a hundred cases a call suits the
+/// SQLite store.
+fn import_legacy_cases<S: Store>(book: &Casebook<S>, actor: &Actor) -> Result<()> {
+    let mut items = Vec::new();
+    let mut ids = Vec::new();
+    for n in 1..=30u32 {
+        let case_id = CaseId(casekit::IdGen::next_id(&RandomIds));
+        ids.push(case_id);
+        let open = OpenCase {
+            program: "housing-stability".into(),
+            client: ClientDetails {
+                name: format!("Client {n}"),
+                household_size: Some(1 + n % 4),
+                ..Default::default()
+            },
+            case_id: Some(case_id),
+            tags: vec!["migrated".into()],
+            ..Default::default()
+        };
+        let steps: [Command; 2] = [
+            CompleteIntake { eligible: true, immediate_needs: vec![] }.into(),
+            AddNote { text: format!("Imported from record L-{n:04}"), ..Default::default() }.into(),
+        ];
+        items.push(BatchCommand { case_id: None, command: open.into(), expected_version: Some(0) });
+        for (k, command) in steps.into_iter().enumerate() {
+            items.push(BatchCommand { case_id: Some(case_id), command, expected_version: Some(k as u64 + 1) });
+        }
+    }
+    let done = book.execute_batch(actor, &items)?;
+    let mut in_assessment = 0;
+    for id in ids {
+        if book.get(actor, id)?.phase == Phase::Assessment {
+            in_assessment += 1;
+        }
+    }
+    println!(
+        "\nImported 30 legacy cases ({} commands in one transaction); {in_assessment} now in assessment",
+        done.len()
+    );
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Mutex, MutexGuard};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// When SQLite waits for the disk. See the crate docs for what each guarantees.
@@ -80,7 +80,11 @@ impl Default for SqliteOptions {
 /// reader connections, which WAL lets run while the writer commits. It is `Send +
 /// Sync`: share it (or the `Casebook` over it) between threads.
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    /// The thread that writes streamed appends, started by the first one. Dropped
+    /// first: its thread ends before the writer's connection closes (on the dropping
+    /// thread).
+    appender: Mutex<Option<Appender>>,
+    writer: Arc<Mutex<Connection>>,
     readers: Option<Readers>,
     path: Option<PathBuf>,
     options: SqliteOptions,
@@ -160,7 +164,13 @@ impl SqliteStore {
             path: path.clone(),
             options,
         });
-        Ok(SqliteStore { writer: Mutex::new(writer), readers, path: Some(path), options })
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(writer)),
+            appender: Mutex::new(None),
+            readers,
+            path: Some(path),
+            options,
+        })
     }
 
     /// A store in memory, gone when dropped: for tests and notebooks. One connection
@@ -170,7 +180,13 @@ impl SqliteStore {
         let conn = Connection::open_in_memory().ctx(|| "opening an in-memory database".into())?;
         configure(&conn, &options).ctx(|| "configuring an in-memory database".into())?;
         migrate(&conn)?;
-        Ok(SqliteStore { writer: Mutex::new(conn), readers: None, path: None, options })
+        Ok(SqliteStore {
+            writer: Arc::new(Mutex::new(conn)),
+            appender: Mutex::new(None),
+            readers: None,
+            path: None,
+            options,
+        })
     }
 
     /// The file, or `None` in memory.
@@ -206,82 +222,40 @@ impl SqliteStore {
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock can only have happened between statements;
-        // roll back whatever transaction it left open and carry on.
-        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        conn
+        lock_writer(&self.writer)
     }
 
-    /// Appends `first` and then every batch of `rest`, in one `BEGIN IMMEDIATE`
-    /// transaction: all, or (on any error, the iterator's included) none. Hands the
-    /// batches back, to be freed by the caller.
-    fn write_batches(
-        &self,
-        first: AppendBatch,
-        rest: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
-    ) -> (Result<Vec<u64>, StoreError>, Vec<AppendBatch>) {
-        let first_case = first.case_id;
-        let conn = self.writer();
-        let mut kept = Vec::new();
-        if let Err(e) = run(&conn, "BEGIN IMMEDIATE").ctx(|| format!("case {first_case}: starting the append")) {
-            return (Err(e), kept);
+    /// Where streamed appends go: the appender thread's job queue, starting the thread
+    /// if there is none (or the last one is gone). `None` if no thread can be started.
+    fn appender(&self) -> Option<mpsc::Sender<Job>> {
+        let mut slot = self.appender.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = slot.as_ref().filter(|a| a.thread.as_ref().is_some_and(|t| !t.is_finished())) {
+            return a.jobs.clone();
         }
-        let mut positions = Vec::new();
-        let mut write = |b: AppendBatch| -> Result<(), StoreError> {
-            let enc = encode(&b)?;
-            append_batch(&conn, &b, &enc, &mut positions)?;
-            kept.push(b);
-            Ok(())
-        };
-        let mut written = write(first);
-        while written.is_ok() {
-            match rest.next() {
-                None => break,
-                Some(b) => written = b.and_then(&mut write),
-            }
-        }
-        // Crossing a multiple of NOTE_FLUSH_POSITIONS: the waiting notes go into the index.
-        let crossed = match (positions.first(), positions.last()) {
-            (Some(first), Some(last)) => last / NOTE_FLUSH_POSITIONS > first.saturating_sub(1) / NOTE_FLUSH_POSITIONS,
-            _ => false,
-        };
-        let written = written.and_then(|()| {
-            if !crossed {
-                return Ok(());
-            }
-            // The append's notes, by log position (its events are numbered in order);
-            // borrowed: the batches may have been made on another thread, and are freed
-            // there.
-            let mut known = KnownNotes { from: positions.first().copied().unwrap_or(0), notes: Vec::new() };
-            let mut complete = true;
-            let mut at = positions.iter();
-            for b in &kept {
-                let key = id_bytes(b.case_id.0);
-                let mut notes = b.notes.iter();
-                for e in &b.events {
-                    let position = at.next().copied().unwrap_or(0);
-                    if e.event_type == "note_added" {
-                        match notes.next() {
-                            Some(n) => known.notes.push((position, key, n.confidential, n.text.as_str())),
-                            None => complete = false,
-                        }
-                    }
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let writer = Arc::clone(&self.writer);
+        let thread = std::thread::Builder::new()
+            .name("casekit-sqlite-append".into())
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    let Job { batches, back } = job;
+                    let mut received = Received(batches);
+                    let mut release = |b: AppendBatch| {
+                        let _ = back.send(Back::Written(b));
+                    };
+                    let result = match received.next() {
+                        Some(Ok(first)) => write_batches(&writer, first, &mut received, Notes::AsWritten, &mut release),
+                        Some(Err(e)) => Err(e),
+                        None => Ok(Vec::new()),
+                    };
+                    let _ = back.send(Back::Done(result));
                 }
-            }
-            // A batch missing a note's text: the flush reads the waiting notes from the log.
-            if !complete {
-                known.from = u64::MAX;
-            }
-            flush_notes_knowing(&conn, Some(&known)).ctx(|| format!("case {first_case}: indexing notes"))
-        });
-        let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
-        if committed.is_err() && !conn.is_autocommit() {
-            let _ = run(&conn, "ROLLBACK");
-        }
-        (committed.map(|()| positions), kept)
+            })
+            .ok()?;
+        let sender = jobs.clone();
+        // Replacing a finished thread's appender joins it (see `Drop for Appender`).
+        *slot = Some(Appender { jobs: Some(jobs), thread: Some(thread) });
+        Some(sender)
     }
 
     /// Runs `f` on a reader connection (or the writer's, when there are no readers).
@@ -303,6 +277,90 @@ impl SqliteStore {
         }
         result
     }
+}
+
+/// Appends `first` and then every batch of `rest`, in one `BEGIN IMMEDIATE`
+/// transaction: all, or (on any error, the iterator's included) none. Hands every
+/// batch it took to `release` once done with it (the caller frees them where they
+/// were made).
+///
+/// Notes go into the text index in one of two ways. `Notes::AtFlush`: as
+/// [`NOTE_FLUSH_POSITIONS`] says, once the log crosses a multiple of it (one commit
+/// in hundreds pays for the others). `Notes::AsWritten`: every batch's notes right
+/// after its events, and whatever was waiting before the append at its start, so
+/// that a streamed append indexes while its caller still stages (and ends with
+/// nothing waiting).
+fn write_batches(
+    writer: &Mutex<Connection>,
+    first: AppendBatch,
+    rest: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
+    notes: Notes,
+    release: &mut dyn FnMut(AppendBatch),
+) -> Result<Vec<u64>, StoreError> {
+    let first_case = first.case_id;
+    let conn = lock_writer(writer);
+    // Batches kept for a flush at the end (`Notes::AtFlush`).
+    let mut kept = Vec::new();
+    if let Err(e) = run(&conn, "BEGIN IMMEDIATE").ctx(|| format!("case {first_case}: starting the append")) {
+        release(first);
+        return Err(e);
+    }
+    let indexing = || format!("case {first_case}: indexing notes");
+    let mut index = match notes {
+        Notes::AtFlush => None,
+        Notes::AsWritten => match NoteIndexer::new(&conn).and_then(|mut ix| ix.waiting().map(|()| ix)) {
+            Ok(ix) => Some(ix),
+            Err(e) => {
+                let _ = run(&conn, "ROLLBACK");
+                release(first);
+                return Err(e).ctx(indexing);
+            }
+        },
+    };
+    let mut positions = Vec::new();
+    let mut write = |b: AppendBatch| -> Result<(), StoreError> {
+        let enc = encode(&b)?;
+        let from = positions.len();
+        append_batch(&conn, &b, &enc, &mut positions)?;
+        match &mut index {
+            Some(ix) => {
+                let indexed = ix.batch(&b, positions.get(from..).unwrap_or_default()).ctx(indexing);
+                release(b);
+                indexed
+            }
+            None => {
+                kept.push(b);
+                Ok(())
+            }
+        }
+    };
+    let mut written = write(first);
+    while written.is_ok() {
+        match rest.next() {
+            None => break,
+            Some(b) => written = b.and_then(&mut write),
+        }
+    }
+    let written = written.and_then(|()| match index {
+        Some(_) => mark_indexed(&conn).ctx(indexing),
+        None => flush_if_crossed(&conn, &kept, &positions).ctx(indexing),
+    });
+    kept.into_iter().for_each(&mut *release);
+    let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
+    if committed.is_err() && !conn.is_autocommit() {
+        let _ = run(&conn, "ROLLBACK");
+    }
+    committed.map(|()| positions)
+}
+
+/// Locks the writer's connection. A panic while holding the lock can only have
+/// happened between statements; roll back whatever transaction it left open and carry on.
+fn lock_writer(writer: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    let conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    conn
 }
 
 /// What an append writes for one batch, computed before taking the lock.
@@ -474,10 +532,18 @@ fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// When an append puts its notes into the text index (see `SqliteStore::write_batches`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notes {
+    AtFlush,
+    AsWritten,
+}
+
 /// Moves every note after `notes_indexed.upto` into the FTS index (one segment for all
 /// of them) and moves the mark to the end of the log.
 pub(crate) fn flush_notes(conn: &Connection) -> rusqlite::Result<()> {
-    flush_notes_knowing(conn, None)
+    NoteIndexer::new(conn)?.waiting()?;
+    mark_indexed(conn)
 }
 
 /// A note's words as the index holds them (` w1 w2 ... `), into `out`.
@@ -487,68 +553,113 @@ fn index_words(text: &str, out: &mut String) {
     push_words(text, out);
 }
 
-/// The notes of the append that triggers a flush, so that the flush need not decode
-/// their payloads again.
-struct KnownNotes<'a> {
-    /// The append's first log position.
-    from: u64,
-    /// Every note the append added, in position order: position, case id, confidential, text.
-    notes: Vec<(u64, [u8; 16], bool, &'a str)>,
+/// After an append indexed its notes as written: nothing is waiting any more.
+fn mark_indexed(conn: &Connection) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
+        .execute([])
+        .map(|_| ())
 }
 
-/// [`flush_notes`], taking the notes of `known` from there. When nothing before the
-/// append is waiting (an import's appends each flush their own notes), those are all
-/// the waiting notes and the log is not read at all; otherwise the waiting notes are
-/// read from the log, and only the others' payloads decoded.
-fn flush_notes_knowing(conn: &Connection, known: Option<&KnownNotes<'_>>) -> rusqlite::Result<()> {
-    let upto: i64 = conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?;
-    let mut insert = conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?;
-    let mut keyed = conn.prepare_cached("INSERT INTO note_keys (key, case_id, confidential) VALUES (?1, ?2, ?3)")?;
-    let mut keys = crate::notes::Keys::default();
-    let mut words = String::with_capacity(256);
-    let mut index = |case_id: &[u8], confidential: bool, words: &str| -> rusqlite::Result<()> {
-        let key = keys.next(conn, case_id)?;
-        keyed.execute(params![key, case_id, confidential])?;
-        insert.execute(params![key, words])?;
-        Ok(())
-    };
-    if let Some(k) = known.filter(|k| u64::try_from(upto).is_ok_and(|upto| upto + 1 >= k.from)) {
-        for (_, case_id, confidential, text) in &k.notes {
-            index_words(text, &mut words);
-            index(case_id, *confidential, &words)?;
-        }
+/// The flush of an append that indexes at flush time: if the append crossed a multiple
+/// of [`NOTE_FLUSH_POSITIONS`], every waiting note goes into the index. When nothing
+/// before the append is waiting (an import's appends each flush their own notes), the
+/// append's notes are taken from its batches and the log is not read at all.
+fn flush_if_crossed(conn: &Connection, batches: &[AppendBatch], positions: &[u64]) -> rusqlite::Result<()> {
+    let (Some(&first), Some(&last)) = (positions.first(), positions.last()) else { return Ok(()) };
+    if last / NOTE_FLUSH_POSITIONS <= first.saturating_sub(1) / NOTE_FLUSH_POSITIONS {
+        return Ok(());
+    }
+    let mut ix = NoteIndexer::new(conn)?;
+    if ix.upto.saturating_add(1) < i64::try_from(first).unwrap_or(i64::MAX) {
+        ix.waiting()?;
     } else {
-        let mut select = conn.prepare_cached(
-            "SELECT position, case_id, payload FROM events WHERE position > ?1 AND event_type = 'note_added' \
-             ORDER BY position",
+        let mut at = positions;
+        for b in batches {
+            let (mine, rest) = at.split_at(b.events.len().min(at.len()));
+            ix.batch(b, mine)?;
+            at = rest;
+        }
+    }
+    mark_indexed(conn)
+}
+
+/// Puts notes into the text index, inside the caller's transaction: each note's words
+/// as one FTS row, keyed as `notes.rs` explains.
+struct NoteIndexer<'c> {
+    conn: &'c Connection,
+    /// `notes_indexed.upto` when the indexer was made: notes after it were waiting.
+    upto: i64,
+    insert: rusqlite::CachedStatement<'c>,
+    keyed: rusqlite::CachedStatement<'c>,
+    keys: crate::notes::Keys,
+    words: String,
+}
+
+impl<'c> NoteIndexer<'c> {
+    fn new(conn: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(NoteIndexer {
+            conn,
+            upto: conn.prepare_cached("SELECT upto FROM notes_indexed")?.query_row([], |r| r.get(0))?,
+            insert: conn.prepare_cached("INSERT INTO notes_fts (rowid, words) VALUES (?1, ?2)")?,
+            keyed: conn.prepare_cached("INSERT INTO note_keys (key, case_id, confidential) VALUES (?1, ?2, ?3)")?,
+            keys: crate::notes::Keys::default(),
+            words: String::with_capacity(256),
+        })
+    }
+
+    /// Indexes `self.words` as a note of `case_id`.
+    fn add_words(&mut self, case_id: &[u8], confidential: bool) -> rusqlite::Result<()> {
+        let key = self.keys.next(self.conn, case_id)?;
+        self.keyed.execute(params![key, case_id, confidential])?;
+        self.insert.execute(params![key, self.words])?;
+        Ok(())
+    }
+
+    /// Indexes the notes of `b`, just written at `positions`: from the batch itself
+    /// when it carries every note's text, else from the log.
+    fn batch(&mut self, b: &AppendBatch, positions: &[u64]) -> rusqlite::Result<()> {
+        let notes = b.events.iter().filter(|e| e.event_type == "note_added").count();
+        if notes == 0 {
+            return Ok(());
+        }
+        if notes != b.notes.len() {
+            let (Some(&first), Some(&last)) = (positions.first(), positions.last()) else { return Ok(()) };
+            let clamp = |p: u64| i64::try_from(p).unwrap_or(i64::MAX);
+            return self.read_log_notes(clamp(first).saturating_sub(1), clamp(last));
+        }
+        let key = id_bytes(b.case_id.0);
+        for n in &b.notes {
+            index_words(&n.text, &mut self.words);
+            self.add_words(&key, n.confidential)?;
+        }
+        Ok(())
+    }
+
+    /// Indexes the notes that were waiting when the indexer was made.
+    fn waiting(&mut self) -> rusqlite::Result<()> {
+        self.read_log_notes(self.upto, i64::MAX)
+    }
+
+    /// Indexes the notes at log positions after `after`, up to `through`, read from
+    /// the log.
+    fn read_log_notes(&mut self, after: i64, through: i64) -> rusqlite::Result<()> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT case_id, payload FROM events WHERE position > ?1 AND position <= ?2 \
+             AND event_type = 'note_added' ORDER BY position",
         )?;
-        let mut rows = select.query([upto])?;
-        let mut known = known.map(|k| k.notes.as_slice()).unwrap_or_default().iter().peekable();
+        let mut rows = select.query([after, through])?;
         while let Some(row) = rows.next()? {
-            let position: i64 = row.get(0)?;
-            while known.next_if(|k| i64::try_from(k.0).map_or(true, |p| p < position)).is_some() {}
-            let confidential = match known.next_if(|k| i64::try_from(k.0).is_ok_and(|p| p == position)) {
-                Some(&(_, _, confidential, text)) => {
-                    index_words(text, &mut words);
-                    confidential
-                }
-                None => {
-                    let Ok(payload) = row.get_ref(2).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
-                    let Some(confidential) = note_words(payload, &mut words) else { continue };
-                    confidential
-                }
-            };
+            let Ok(payload) = row.get_ref(1).and_then(|v| v.as_str().map_err(Into::into)) else { continue };
+            let Some(confidential) = note_words(payload, &mut self.words) else { continue };
             // A case id that is not 16 bytes is left out of the index (`verify` reports it).
-            let Ok(case_id) = row.get_ref(1).and_then(|v| v.as_blob().map_err(Into::into)) else { continue };
+            let Ok(case_id) = row.get_ref(0).and_then(|v| v.as_blob().map_err(Into::into)) else { continue };
             if case_id.len() != 16 {
                 continue;
             }
-            index(case_id, confidential, &words)?;
+            self.add_words(case_id, confidential)?;
         }
+        Ok(())
     }
-    conn.prepare_cached("UPDATE notes_indexed SET upto = (SELECT coalesce(max(position), 0) FROM events)")?
-        .execute([])?;
-    Ok(())
 }
 
 /// Brings a side table (`case_tags` or `case_assignees`) in line with the summary.
@@ -737,6 +848,42 @@ impl Iterator for Received {
     }
 }
 
+/// One streamed append, for the appender thread: the batches as the caller hands them
+/// over, and where to send back each batch once written, then the outcome.
+struct Job {
+    batches: mpsc::Receiver<Handed>,
+    back: mpsc::Sender<Back>,
+}
+
+/// What the appender thread sends back to the caller of `append_streamed`.
+// Nearly every message is a batch: boxing it would cost an allocation per case.
+#[allow(clippy::large_enum_variant)]
+enum Back {
+    /// A batch it is done with, to be freed by the caller (where it was made: freeing on
+    /// the appender thread while the caller allocates contends for the allocator's locks).
+    Written(AppendBatch),
+    /// The append's outcome; nothing follows.
+    Done(Result<Vec<u64>, StoreError>),
+}
+
+/// The appender thread: it lives as long as the store (a new thread per import cost
+/// milliseconds before it first ran) and writes one streamed append at a time.
+struct Appender {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Appender {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread once its current job (if any) is done; the
+        // writer's connection is then the store's alone again.
+        drop(self.jobs.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 enum Failed {
     Interrupted,
     Store(StoreError),
@@ -787,12 +934,13 @@ impl Store for SqliteStore {
     fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
         let mut batches = batches.into_iter();
         let Some(first) = batches.next() else { return Ok(Vec::new()) };
-        let (written, _batches) = self.write_batches(first, &mut batches.map(Ok));
-        written
+        write_batches(&self.writer, first, &mut batches.map(Ok), Notes::AtFlush, &mut drop)
     }
 
-    /// Writes on a thread of its own while the caller's iterator makes the next
-    /// batches (the engine stages a large `execute_batch` this way): the two overlap.
+    /// Writes on a thread of its own (one per store, started by the first streamed
+    /// append) while the caller's iterator makes the next batches (the engine stages a
+    /// large `execute_batch` this way): the two overlap. Each batch's notes go into the
+    /// text index as it is written.
     fn append_streamed(
         &self,
         batches: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
@@ -800,39 +948,48 @@ impl Store for SqliteStore {
         let Some(first) = batches.next() else { return Ok(Vec::new()) };
         let first = first?;
         let (tx, rx) = mpsc::channel::<Handed>();
-        std::thread::scope(|scope| {
-            let writer =
-                std::thread::Builder::new().name("casekit-sqlite-append".into()).spawn_scoped(scope, move || {
-                    let mut received = Received(rx);
-                    match received.next() {
-                        Some(Ok(first)) => self.write_batches(first, &mut received),
-                        Some(Err(e)) => (Err(e), Vec::new()),
-                        None => (Ok(Vec::new()), Vec::new()),
-                    }
-                });
-            let writer = match writer {
-                Ok(w) => w,
-                // No thread to spare: write on this one, as `append` does.
-                Err(_) => return self.write_batches(first, batches).0,
-            };
-            let mut next = Some(Ok(first));
-            while let Some(item) = next.take().or_else(|| batches.next()) {
-                let failed = item.is_err();
-                // A send fails once the writer has stopped (it failed): its error is
-                // the one to report.
-                if tx.send(item.map_or_else(Handed::Failed, Handed::Batch)).is_err() || failed {
+        let (back_tx, back) = mpsc::channel::<Back>();
+        let job = Job { batches: rx, back: back_tx };
+        // A queue whose thread is gone hands the job back: start a new thread once.
+        let queued = match self.appender().map(|jobs| jobs.send(job)) {
+            Some(Ok(())) => true,
+            Some(Err(mpsc::SendError(job))) => self.appender().is_some_and(|jobs| jobs.send(job).is_ok()),
+            None => false,
+        };
+        if !queued {
+            // No thread to spare: write on this one, as `append` does.
+            return write_batches(&self.writer, first, batches, Notes::AsWritten, &mut drop);
+        }
+        let mut next = Some(Ok(first));
+        let mut done = None;
+        while let Some(item) = next.take().or_else(|| batches.next()) {
+            let failed = item.is_err();
+            // A send fails once the appender has stopped (it failed): its error is the
+            // one to report.
+            if tx.send(item.map_or_else(Handed::Failed, Handed::Batch)).is_err() || failed {
+                break;
+            }
+            // Free what has been written meanwhile, so that an import holds only the
+            // batches in flight. An outcome this early is a failure: stop there.
+            match back.try_recv() {
+                Ok(Back::Written(b)) => drop(b),
+                Ok(Back::Done(result)) => {
+                    done = Some(result);
                     break;
                 }
+                Err(_) => {}
             }
-            let _ = tx.send(Handed::End);
-            drop(tx);
-            let (written, batches) =
-                writer.join().map_err(|_| backend_msg("the append's writer thread failed unexpectedly"))?;
-            // Freed here, where they were made: freeing them on the writer thread while
-            // this one allocates contends for the allocator's locks.
-            drop(batches);
-            written
-        })
+        }
+        let _ = tx.send(Handed::End);
+        drop(tx);
+        while done.is_none() {
+            match back.recv() {
+                Ok(Back::Written(b)) => drop(b),
+                Ok(Back::Done(result)) => done = Some(result),
+                Err(_) => done = Some(Err(backend_msg("the append's writer thread failed unexpectedly"))),
+            }
+        }
+        done.unwrap_or_else(|| Err(backend_msg("the append's writer thread failed unexpectedly")))
     }
 
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {

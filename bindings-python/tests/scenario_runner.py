@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "tests" / "scenarios"
 EXPECTED = SCENARIOS / "expected"
 
-KINDS = ("command", "get", "list", "history", "verify", "advance_seconds")
+KINDS = ("command", "batch", "get", "list", "history", "verify", "advance_seconds")
+# What a command step, or one result of a batch step, may expect of a Committed.
+COMMITTED_EXPECTATIONS = ("phase", "version", "events")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -88,6 +90,16 @@ def compare(expected: Any, actual: Any, subset: bool, path: str = "$") -> Option
 def check_eq(what: str, expected: Any, actual: Any) -> None:
     if compare(expected, actual, subset=False) is not None:
         raise ScenarioError("expected %s %s, got %s" % (what, json.dumps(expected), json.dumps(actual)))
+
+
+def check_committed(expect: Dict[str, Any], done: casekit.Committed) -> None:
+    """The phase, version and events expectations of a command step or a batch result."""
+    if "phase" in expect:
+        check_eq("phase", expect["phase"], done.phase)
+    if "version" in expect:
+        check_eq("version", expect["version"], done.version)
+    if "events" in expect:
+        check_eq("events", expect["events"], [e.type for e in done.events])
 
 
 def _allow(what: str, obj: Dict[str, Any], allowed: Tuple[str, ...]) -> None:
@@ -191,16 +203,68 @@ class Runner:
                 raise ScenarioError("a failing step has nothing to save")
             return
         assert isinstance(done, casekit.Committed)
-        if "phase" in expect:
-            check_eq("phase", expect["phase"], done.phase)
-        if "version" in expect:
-            check_eq("version", expect["version"], done.version)
-        if "events" in expect:
-            check_eq("events", expect["events"], [e.type for e in done.events])
+        check_committed(expect, done)
         if save is not None:
-            if done.created_id is None:
-                raise ScenarioError("nothing to save as %s: the command created no record" % save)
-            self.saved[save] = str(done.created_id)
+            self.save(save, done)
+
+    def _batch(self, step: Dict[str, Any]) -> None:
+        """One ``execute_batch`` call (one transaction) with every item, at one instant."""
+        _allow("step", step, ("batch", "actor", "expect"))
+        expect = self._expect(step, ("results", "error", "field"))
+        actor = self.actor(step)
+        raw = step["batch"]
+        if not isinstance(raw, list):
+            raise ScenarioError("batch must be an array of items")
+        items: List[Dict[str, Any]] = []
+        saves: List[Optional[str]] = []
+        for i, entry in enumerate(raw):
+            what = "batch[%d]" % i
+            if not isinstance(entry, dict):
+                raise ScenarioError("%s must be an object" % what)
+            _allow(what, entry, ("case", "command", "expected_version", "save"))
+            if "command" not in entry:
+                raise ScenarioError('%s: missing "command"' % what)
+            item: Dict[str, Any] = {"command": entry["command"]}
+            if entry.get("case") is not None:
+                item["case_id"] = entry["case"]
+            if entry.get("expected_version") is not None:
+                item["expected_version"] = entry["expected_version"]
+            items.append(item)
+            saves.append(entry.get("save"))
+        results = expect.get("results")
+        if results is not None:
+            if not isinstance(results, list):
+                raise ScenarioError("expect.results must be an array")
+            if len(results) != len(items):
+                raise ScenarioError("expect.results has %d entries for %d items" % (len(results), len(items)))
+            for i, r in enumerate(results):
+                if not isinstance(r, dict):
+                    raise ScenarioError("expect.results[%d] must be an object" % i)
+                _allow("expect.results[%d]" % i, r, COMMITTED_EXPECTATIONS)
+        self.clock.advance(seconds=self.tick)
+        ok, done = self.outcome(lambda: self.book.execute_batch(actor, items), expect)
+        if not ok:
+            if any(s is not None for s in saves):
+                raise ScenarioError("a failing step has nothing to save")
+            return
+        if len(done) != len(items):
+            raise ScenarioError("%d items, but %d results" % (len(items), len(done)))
+        for i, (e, c) in enumerate(zip(results or [], done)):
+            try:
+                check_committed(e, c)
+            except ScenarioError as err:
+                raise ScenarioError("results[%d]: %s" % (i, err)) from None
+        for i, (name, c) in enumerate(zip(saves, done)):
+            if name is not None:
+                try:
+                    self.save(name, c)
+                except ScenarioError as err:
+                    raise ScenarioError("batch[%d]: %s" % (i, err)) from None
+
+    def save(self, name: str, done: casekit.Committed) -> None:
+        if done.created_id is None:
+            raise ScenarioError("nothing to save as %s: the command created no record" % name)
+        self.saved[name] = str(done.created_id)
 
     def _get(self, step: Dict[str, Any]) -> None:
         _allow("step", step, ("get", "actor", "expect"))

@@ -131,186 +131,250 @@ fun measure(f: Fields) = Measure(
     direction = enumOf<Direction>(f.str("direction")),
 )
 
-/** Runs one command through its typed method. */
-fun dispatch(book: Casebook, actor: Actor, case: String?, cmd: Fields, ev: ULong?): Committed {
-    val type = cmd.str("type")
+/** A command's JSON form as the typed `Command`: what `executeBatch` takes, and what
+ * `dispatch` hands to the command's typed method. */
+fun commandOf(cmd: Fields): Command = when (val type = cmd.str("type")) {
+    "open_case" -> Command.OpenCase(
+        program = cmd.str("program"),
+        client = clientDetails(cmd.objOf("client")),
+        clientId = cmd.optStr("client_id"),
+        caseId = cmd.optStr("case_id"),
+        priority = cmd.optStr("priority")?.let { enumOf<Priority>(it) },
+        tags = cmd.strings("tags"),
+        assignTo = cmd.optStr("assign_to"),
+        customFieldsJson = cmd.jsonText("custom_fields"),
+    )
+    "complete_intake" -> Command.CompleteIntake(
+        eligible = cmd.bool("eligible"),
+        immediateNeeds = cmd.objects("immediate_needs").map {
+            it.use { n -> ImmediateNeedInput(n.str("category"), n.optStr("description") ?: "") }
+        },
+    )
+    "record_assessment" -> {
+        val inst = cmd.objOf("instrument")
+        Command.RecordAssessment(
+            instrument = InstrumentRef(inst.str("id"), inst.str("version")),
+            responsesJson = cmd.jsonText("responses") ?: fail("record_assessment needs responses"),
+            scores = cmd.map("scores") { (it as? Json.Num)?.decimal?.toDouble() ?: fail("scores are numbers") },
+            bands = cmd.map("bands") { (it as? Json.Str)?.value ?: fail("bands are strings") },
+            riskFlags = cmd.strings("risk_flags"),
+            identifiedNeeds = cmd.objects("identified_needs").map {
+                it.use { n -> IdentifiedNeedInput(n.str("domain"), n.optStr("description") ?: "", n.optStr("severity")) }
+            },
+        )
+    }
+    "complete_assessment" -> Command.CompleteAssessment(summary = cmd.optStr("summary"))
+    "activate_plan" -> Command.ActivatePlan
+    "start_reassessment" -> Command.StartReassessment(reason = cmd.str("reason"))
+    "close" -> Command.Close(reason = enumOf<ClosureReason>(cmd.str("reason")), summary = cmd.str("summary"))
+    "reopen" -> Command.Reopen(reason = cmd.str("reason"))
+    "update_client" -> Command.UpdateClient(changes = clientUpdate(cmd.objOf("changes")))
+    "assign_worker" -> Command.AssignWorker(
+        worker = cmd.str("worker"),
+        role = cmd.optStr("role")?.let { enumOf<AssignmentRole>(it) },
+    )
+    "unassign_worker" -> Command.UnassignWorker(worker = cmd.str("worker"))
+    "add_note" -> Command.AddNote(
+        text = cmd.str("text"),
+        kind = cmd.optStr("kind")?.let { enumOf<NoteKind>(it) },
+        confidential = cmd.bool("confidential", false),
+    )
+    "attach_document" -> Command.AttachDocument(
+        name = cmd.str("name"),
+        mediaType = cmd.str("media_type"),
+        sha256 = cmd.str("sha256"),
+        sizeBytes = cmd.uLong("size_bytes"),
+        category = cmd.optStr("category"),
+    )
+    "refer_out" -> Command.ReferOut(
+        organization = cmd.str("organization"),
+        service = cmd.optStr("service"),
+        reason = cmd.str("reason"),
+    )
+    "update_referral" -> Command.UpdateReferral(
+        referralId = cmd.str("referral_id"),
+        status = enumOf<ReferralStatus>(cmd.str("status")),
+    )
+    "transfer" -> Command.Transfer(
+        toProgram = cmd.optStr("to_program"),
+        toWorker = cmd.optStr("to_worker"),
+        reason = cmd.str("reason"),
+    )
+    "add_task" -> Command.AddTask(
+        taskId = cmd.optStr("task_id"),
+        title = cmd.str("title"),
+        due = cmd.optStr("due"),
+        assignee = cmd.optStr("assignee"),
+    )
+    "complete_task" -> Command.CompleteTask(taskId = cmd.str("task_id"))
+    "cancel_task" -> Command.CancelTask(taskId = cmd.str("task_id"), reason = cmd.str("reason"))
+    "reassign_task" -> Command.ReassignTask(taskId = cmd.str("task_id"), assignee = cmd.str("assignee"))
+    "set_task_due" -> {
+        if (!cmd.has("due")) fail("set_task_due needs \"due\" (null clears it)")
+        Command.SetTaskDue(taskId = cmd.str("task_id"), due = cmd.optStr("due"))
+    }
+    "set_priority" -> Command.SetPriority(priority = enumOf<Priority>(cmd.str("priority")))
+    "add_tag" -> Command.AddTag(tag = cmd.str("tag"))
+    "remove_tag" -> Command.RemoveTag(tag = cmd.str("tag"))
+    "place_on_hold" -> Command.PlaceOnHold(reason = cmd.str("reason"), until = cmd.optStr("until"))
+    "resume" -> Command.Resume
+    "set_custom_fields" -> Command.SetCustomFields(
+        valuesJson = cmd.jsonText("values") ?: fail("set_custom_fields needs values"),
+    )
+    "add_goal" -> Command.AddGoal(
+        goalId = cmd.optStr("goal_id"),
+        description = cmd.str("description"),
+        domain = cmd.str("domain"),
+        needId = cmd.optStr("need_id"),
+        measure = cmd.optObj("measure")?.let { measure(it) },
+        due = cmd.optStr("due"),
+    )
+    "evaluate_goals" -> Command.EvaluateGoals(
+        evaluations = cmd.objects("evaluations").map {
+            it.use { e -> GoalEvaluation(e.str("goal_id"), enumOf<GoalStatus>(e.str("status"))) }
+        },
+    )
+    "add_service" -> Command.AddService(
+        serviceId = cmd.optStr("service_id"),
+        name = cmd.str("name"),
+        provider = cmd.str("provider"),
+        goalId = cmd.optStr("goal_id"),
+        start = cmd.optStr("start"),
+        end = cmd.optStr("end"),
+        frequency = cmd.optStr("frequency"),
+    )
+    "set_service_status" -> Command.SetServiceStatus(
+        serviceId = cmd.str("service_id"),
+        status = enumOf<ServiceStatus>(cmd.str("status")),
+        reason = cmd.optStr("reason"),
+    )
+    "record_service_delivery" -> Command.RecordServiceDelivery(
+        serviceId = cmd.str("service_id"),
+        deliveredOn = cmd.str("delivered_on"),
+        units = cmd.optDouble("units"),
+        note = cmd.optStr("note"),
+    )
+    "record_outcome" -> Command.RecordOutcome(
+        goalId = cmd.str("goal_id"),
+        value = cmd.double("value"),
+        measuredOn = cmd.str("measured_on"),
+        note = cmd.optStr("note"),
+    )
+    else -> fail("unknown command type \"$type\"")
+}
+
+/** Runs one command through its typed method (one per `Command` variant: the `when` is
+ * exhaustive, so a new command does not compile until it is dispatched here). */
+fun dispatch(book: Casebook, actor: Actor, case: String?, command: Command, ev: ULong?): Committed {
     // Typed methods take the case id as a String: a step without a case passes an empty
     // one, which the binding refuses as a validation error on `case_id` (what casekit's
     // generic entry point answers for a command without a case).
-    fun caseId(): String = case ?: ""
-    val done: Committed = when (type) {
-        "open_case" -> book.openCase(
+    val c = case ?: ""
+    return when (command) {
+        is Command.OpenCase -> book.openCase(
             actor,
-            program = cmd.str("program"),
-            client = clientDetails(cmd.objOf("client")),
-            clientId = cmd.optStr("client_id"),
-            caseId = cmd.optStr("case_id"),
-            priority = cmd.optStr("priority")?.let { enumOf<Priority>(it) },
-            tags = cmd.strings("tags"),
-            assignTo = cmd.optStr("assign_to"),
-            customFieldsJson = cmd.jsonText("custom_fields"),
+            program = command.program,
+            client = command.client,
+            clientId = command.clientId,
+            caseId = command.caseId,
+            priority = command.priority,
+            tags = command.tags,
+            assignTo = command.assignTo,
+            customFieldsJson = command.customFieldsJson,
         )
-        "complete_intake" -> book.completeIntake(
-            actor, caseId(),
-            eligible = cmd.bool("eligible"),
-            immediateNeeds = cmd.objects("immediate_needs").map {
-                it.use { n -> ImmediateNeedInput(n.str("category"), n.optStr("description") ?: "") }
-            },
+        is Command.CompleteIntake -> book.completeIntake(
+            actor, c, eligible = command.eligible, immediateNeeds = command.immediateNeeds, expectedVersion = ev,
+        )
+        is Command.RecordAssessment -> book.recordAssessment(
+            actor, c,
+            instrument = command.instrument,
+            responsesJson = command.responsesJson,
+            scores = command.scores,
+            bands = command.bands,
+            riskFlags = command.riskFlags,
+            identifiedNeeds = command.identifiedNeeds,
             expectedVersion = ev,
         )
-        "record_assessment" -> {
-            val inst = cmd.objOf("instrument")
-            book.recordAssessment(
-                actor, caseId(),
-                instrument = InstrumentRef(inst.str("id"), inst.str("version")),
-                responsesJson = cmd.jsonText("responses") ?: fail("record_assessment needs responses"),
-                scores = cmd.map("scores") { (it as? Json.Num)?.decimal?.toDouble() ?: fail("scores are numbers") },
-                bands = cmd.map("bands") { (it as? Json.Str)?.value ?: fail("bands are strings") },
-                riskFlags = cmd.strings("risk_flags"),
-                identifiedNeeds = cmd.objects("identified_needs").map {
-                    it.use { n -> IdentifiedNeedInput(n.str("domain"), n.optStr("description") ?: "", n.optStr("severity")) }
-                },
-                expectedVersion = ev,
-            )
-        }
-        "complete_assessment" -> book.completeAssessment(actor, caseId(), summary = cmd.optStr("summary"), expectedVersion = ev)
-        "activate_plan" -> book.activatePlan(actor, caseId(), expectedVersion = ev)
-        "start_reassessment" -> book.startReassessment(actor, caseId(), reason = cmd.str("reason"), expectedVersion = ev)
-        "close" -> book.close(
-            actor, caseId(),
-            reason = enumOf<ClosureReason>(cmd.str("reason")),
-            summary = cmd.str("summary"),
+        is Command.CompleteAssessment -> book.completeAssessment(actor, c, summary = command.summary, expectedVersion = ev)
+        is Command.ActivatePlan -> book.activatePlan(actor, c, expectedVersion = ev)
+        is Command.StartReassessment -> book.startReassessment(actor, c, reason = command.reason, expectedVersion = ev)
+        is Command.Close -> book.close(actor, c, reason = command.reason, summary = command.summary, expectedVersion = ev)
+        is Command.Reopen -> book.reopen(actor, c, reason = command.reason, expectedVersion = ev)
+        is Command.UpdateClient -> book.updateClient(actor, c, changes = command.changes, expectedVersion = ev)
+        is Command.AssignWorker -> book.assignWorker(actor, c, worker = command.worker, role = command.role, expectedVersion = ev)
+        is Command.UnassignWorker -> book.unassignWorker(actor, c, worker = command.worker, expectedVersion = ev)
+        is Command.AddNote -> book.addNote(
+            actor, c, text = command.text, kind = command.kind, confidential = command.confidential, expectedVersion = ev,
+        )
+        is Command.AttachDocument -> book.attachDocumentMetadata(
+            actor, c,
+            name = command.name,
+            mediaType = command.mediaType,
+            sha256 = command.sha256,
+            sizeBytes = command.sizeBytes,
+            category = command.category,
             expectedVersion = ev,
         )
-        "reopen" -> book.reopen(actor, caseId(), reason = cmd.str("reason"), expectedVersion = ev)
-        "update_client" -> book.updateClient(actor, caseId(), changes = clientUpdate(cmd.objOf("changes")), expectedVersion = ev)
-        "assign_worker" -> book.assignWorker(
-            actor, caseId(),
-            worker = cmd.str("worker"),
-            role = cmd.optStr("role")?.let { enumOf<AssignmentRole>(it) },
+        is Command.ReferOut -> book.referOut(
+            actor, c, organization = command.organization, service = command.service, reason = command.reason, expectedVersion = ev,
+        )
+        is Command.UpdateReferral -> book.updateReferral(
+            actor, c, referralId = command.referralId, status = command.status, expectedVersion = ev,
+        )
+        is Command.Transfer -> book.transfer(
+            actor, c, toProgram = command.toProgram, toWorker = command.toWorker, reason = command.reason, expectedVersion = ev,
+        )
+        is Command.AddTask -> book.addTask(
+            actor, c, taskId = command.taskId, title = command.title, due = command.due, assignee = command.assignee, expectedVersion = ev,
+        )
+        is Command.CompleteTask -> book.completeTask(actor, c, taskId = command.taskId, expectedVersion = ev)
+        is Command.CancelTask -> book.cancelTask(actor, c, taskId = command.taskId, reason = command.reason, expectedVersion = ev)
+        is Command.ReassignTask -> book.reassignTask(actor, c, taskId = command.taskId, assignee = command.assignee, expectedVersion = ev)
+        is Command.SetTaskDue -> book.setTaskDue(actor, c, taskId = command.taskId, due = command.due, expectedVersion = ev)
+        is Command.SetPriority -> book.setPriority(actor, c, priority = command.priority, expectedVersion = ev)
+        is Command.AddTag -> book.addTag(actor, c, tag = command.tag, expectedVersion = ev)
+        is Command.RemoveTag -> book.removeTag(actor, c, tag = command.tag, expectedVersion = ev)
+        is Command.PlaceOnHold -> book.placeOnHold(actor, c, reason = command.reason, until = command.until, expectedVersion = ev)
+        is Command.Resume -> book.resume(actor, c, expectedVersion = ev)
+        is Command.SetCustomFields -> book.setCustomFields(actor, c, valuesJson = command.valuesJson, expectedVersion = ev)
+        is Command.AddGoal -> book.addGoal(
+            actor, c,
+            goalId = command.goalId,
+            description = command.description,
+            domain = command.domain,
+            needId = command.needId,
+            measure = command.measure,
+            due = command.due,
             expectedVersion = ev,
         )
-        "unassign_worker" -> book.unassignWorker(actor, caseId(), worker = cmd.str("worker"), expectedVersion = ev)
-        "add_note" -> book.addNote(
-            actor, caseId(),
-            text = cmd.str("text"),
-            kind = cmd.optStr("kind")?.let { enumOf<NoteKind>(it) },
-            confidential = cmd.bool("confidential", false),
+        is Command.EvaluateGoals -> book.evaluateGoals(actor, c, evaluations = command.evaluations, expectedVersion = ev)
+        is Command.AddService -> book.addService(
+            actor, c,
+            serviceId = command.serviceId,
+            name = command.name,
+            provider = command.provider,
+            goalId = command.goalId,
+            start = command.start,
+            end = command.end,
+            frequency = command.frequency,
             expectedVersion = ev,
         )
-        "attach_document" -> book.attachDocumentMetadata(
-            actor, caseId(),
-            name = cmd.str("name"),
-            mediaType = cmd.str("media_type"),
-            sha256 = cmd.str("sha256"),
-            sizeBytes = cmd.uLong("size_bytes"),
-            category = cmd.optStr("category"),
+        is Command.SetServiceStatus -> book.setServiceStatus(
+            actor, c, serviceId = command.serviceId, status = command.status, reason = command.reason, expectedVersion = ev,
+        )
+        is Command.RecordServiceDelivery -> book.recordServiceDelivery(
+            actor, c,
+            serviceId = command.serviceId,
+            deliveredOn = command.deliveredOn,
+            units = command.units,
+            note = command.note,
             expectedVersion = ev,
         )
-        "refer_out" -> book.referOut(
-            actor, caseId(),
-            organization = cmd.str("organization"),
-            service = cmd.optStr("service"),
-            reason = cmd.str("reason"),
+        is Command.RecordOutcome -> book.recordOutcome(
+            actor, c, goalId = command.goalId, value = command.value, measuredOn = command.measuredOn, note = command.note,
             expectedVersion = ev,
         )
-        "update_referral" -> book.updateReferral(
-            actor, caseId(),
-            referralId = cmd.str("referral_id"),
-            status = enumOf<ReferralStatus>(cmd.str("status")),
-            expectedVersion = ev,
-        )
-        "transfer" -> book.transfer(
-            actor, caseId(),
-            toProgram = cmd.optStr("to_program"),
-            toWorker = cmd.optStr("to_worker"),
-            reason = cmd.str("reason"),
-            expectedVersion = ev,
-        )
-        "add_task" -> book.addTask(
-            actor, caseId(),
-            taskId = cmd.optStr("task_id"),
-            title = cmd.str("title"),
-            due = cmd.optStr("due"),
-            assignee = cmd.optStr("assignee"),
-            expectedVersion = ev,
-        )
-        "complete_task" -> book.completeTask(actor, caseId(), taskId = cmd.str("task_id"), expectedVersion = ev)
-        "cancel_task" -> book.cancelTask(actor, caseId(), taskId = cmd.str("task_id"), reason = cmd.str("reason"), expectedVersion = ev)
-        "reassign_task" -> book.reassignTask(
-            actor, caseId(),
-            taskId = cmd.str("task_id"),
-            assignee = cmd.str("assignee"),
-            expectedVersion = ev,
-        )
-        "set_task_due" -> {
-            if (!cmd.has("due")) fail("set_task_due needs \"due\" (null clears it)")
-            book.setTaskDue(actor, caseId(), taskId = cmd.str("task_id"), due = cmd.optStr("due"), expectedVersion = ev)
-        }
-        "set_priority" -> book.setPriority(actor, caseId(), priority = enumOf<Priority>(cmd.str("priority")), expectedVersion = ev)
-        "add_tag" -> book.addTag(actor, caseId(), tag = cmd.str("tag"), expectedVersion = ev)
-        "remove_tag" -> book.removeTag(actor, caseId(), tag = cmd.str("tag"), expectedVersion = ev)
-        "place_on_hold" -> book.placeOnHold(actor, caseId(), reason = cmd.str("reason"), until = cmd.optStr("until"), expectedVersion = ev)
-        "resume" -> book.resume(actor, caseId(), expectedVersion = ev)
-        "set_custom_fields" -> book.setCustomFields(
-            actor, caseId(),
-            valuesJson = cmd.jsonText("values") ?: fail("set_custom_fields needs values"),
-            expectedVersion = ev,
-        )
-        "add_goal" -> book.addGoal(
-            actor, caseId(),
-            goalId = cmd.optStr("goal_id"),
-            description = cmd.str("description"),
-            domain = cmd.str("domain"),
-            needId = cmd.optStr("need_id"),
-            measure = cmd.optObj("measure")?.let { measure(it) },
-            due = cmd.optStr("due"),
-            expectedVersion = ev,
-        )
-        "evaluate_goals" -> book.evaluateGoals(
-            actor, caseId(),
-            evaluations = cmd.objects("evaluations").map {
-                it.use { e -> GoalEvaluation(e.str("goal_id"), enumOf<GoalStatus>(e.str("status"))) }
-            },
-            expectedVersion = ev,
-        )
-        "add_service" -> book.addService(
-            actor, caseId(),
-            serviceId = cmd.optStr("service_id"),
-            name = cmd.str("name"),
-            provider = cmd.str("provider"),
-            goalId = cmd.optStr("goal_id"),
-            start = cmd.optStr("start"),
-            end = cmd.optStr("end"),
-            frequency = cmd.optStr("frequency"),
-            expectedVersion = ev,
-        )
-        "set_service_status" -> book.setServiceStatus(
-            actor, caseId(),
-            serviceId = cmd.str("service_id"),
-            status = enumOf<ServiceStatus>(cmd.str("status")),
-            reason = cmd.optStr("reason"),
-            expectedVersion = ev,
-        )
-        "record_service_delivery" -> book.recordServiceDelivery(
-            actor, caseId(),
-            serviceId = cmd.str("service_id"),
-            deliveredOn = cmd.str("delivered_on"),
-            units = cmd.optDouble("units"),
-            note = cmd.optStr("note"),
-            expectedVersion = ev,
-        )
-        "record_outcome" -> book.recordOutcome(
-            actor, caseId(),
-            goalId = cmd.str("goal_id"),
-            value = cmd.double("value"),
-            measuredOn = cmd.str("measured_on"),
-            note = cmd.optStr("note"),
-            expectedVersion = ev,
-        )
-        else -> fail("unknown command type \"$type\"")
     }
-    return done
 }
 
 /** Everything a list step may filter on, as the typed query record. */
@@ -335,6 +399,9 @@ fun caseQuery(f: Fields) = CaseQuery(
 // -- The runner ----------------------------------------------------------------------------
 
 private val NAME = Regex("^[A-Za-z_][A-Za-z0-9_]*$")
+
+/** What a command step, or one result of a batch step, may expect of a `Committed`. */
+private val COMMITTED_EXPECTATIONS = setOf("phase", "version", "events")
 
 class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, private val clock: ManualClock) {
     private val top = Fields(scenario.fields, "scenario")
@@ -448,13 +515,14 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
 
     private fun step(raw: Json) {
         val obj = (raw as? Json.Obj)?.fields ?: fail("a step must be an object")
-        val kinds = listOf("command", "get", "list", "history", "verify", "advance_seconds").filter { obj.containsKey(it) }
+        val kinds = listOf("command", "batch", "get", "list", "history", "verify", "advance_seconds").filter { obj.containsKey(it) }
         if (kinds.size != 1) fail("a step needs exactly one kind; found $kinds")
         val rest = LinkedHashMap(obj)
         rest.remove("comment")
         val f = Fields((resolve(Json.Obj(rest)) as Json.Obj).fields, "step")
         when (kinds[0]) {
             "command" -> command(f)
+            "batch" -> batch(f)
             "get" -> get(f)
             "list" -> list(f)
             "history" -> history(f)
@@ -470,22 +538,82 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
         val ex = expect(f, setOf("phase", "version", "events", "error", "field"))
         val actor = actor(f)
         val case = f.optStr("case")
-        val ev = f.optNum("expected_version")?.let { it.decimal.toBigIntegerExact().toString().toULong() }
-        val save = f.opt("save")?.let { s -> (s as? Json.Str)?.value?.takeIf { NAME.matches(it) } ?: fail("save must be a name") }
+        val ev = expectedVersion(f)
+        val save = saveName(f)
         val cmd = f.objOf("command")
-        clock.advance(tick)
-        val done = outcome(ex) { dispatch(book, actor, case, cmd, ev) }
+        val command = commandOf(cmd)
         cmd.done()
+        clock.advance(tick)
+        val done = outcome(ex) { dispatch(book, actor, case, command, ev) }
         if (done == null) {
             if (save != null) fail("a failing step has nothing to save")
             return
         }
         committedEvents += done.events.size
+        checkCommitted(ex, done)
+        if (save != null) saved[save] = done.createdId ?: fail("nothing to save as $save: the command created no record")
+    }
+
+    /** One `executeBatch` call (one transaction) with every item, at one instant. */
+    private fun batch(f: Fields) {
+        val ex = expect(f, setOf("results", "error", "field"))
+        val actor = actor(f)
+        val raw = (f.req("batch") as? Json.Arr)?.items ?: fail("batch must be an array of items")
+        val items = ArrayList<BatchItem>(raw.size)
+        val saves = ArrayList<String?>(raw.size)
+        raw.forEachIndexed { i, entry ->
+            val item = Fields((entry as? Json.Obj)?.fields ?: fail("batch[$i] must be an object"), "batch[$i]")
+            val case = item.optStr("case")
+            val ev = expectedVersion(item)
+            saves.add(saveName(item))
+            val cmd = item.objOf("command")
+            items.add(BatchItem(caseId = case, command = commandOf(cmd), expectedVersion = ev))
+            cmd.done()
+            item.done()
+        }
+        val results = ex["results"]?.let { r ->
+            val list = (r as? Json.Arr)?.items ?: fail("expect.results must be an array")
+            if (list.size != items.size) fail("expect.results has ${list.size} entries for ${items.size} items")
+            list.mapIndexed { i, e ->
+                val o = (e as? Json.Obj)?.fields ?: fail("expect.results[$i] must be an object")
+                o.keys.firstOrNull { it !in COMMITTED_EXPECTATIONS }?.let { fail("unknown key \"$it\" in expect.results[$i]") }
+                o
+            }
+        }
+        clock.advance(tick)
+        val done = outcome(ex) { book.executeBatch(actor, items) }
+        if (done == null) {
+            if (saves.any { it != null }) fail("a failing step has nothing to save")
+            return
+        }
+        if (done.size != items.size) fail("${items.size} items, but ${done.size} results")
+        committedEvents += done.sumOf { it.events.size.toLong() }
+        results?.forEachIndexed { i, e ->
+            try {
+                checkCommitted(e, done[i])
+            } catch (x: Failure) {
+                throw Failure("results[$i]: ${x.message}")
+            }
+        }
+        saves.forEachIndexed { i, name ->
+            if (name != null) {
+                saved[name] = done[i].createdId ?: fail("batch[$i]: nothing to save as $name: the command created no record")
+            }
+        }
+    }
+
+    /** The phase, version and events expectations of a command step or of one batch result. */
+    private fun checkCommitted(ex: Map<String, Json>, done: Committed) {
         ex["phase"]?.let { eq("phase", it, Json.Str(done.phase.wire())) }
         ex["version"]?.let { eq("version", it, num(done.version)) }
         ex["events"]?.let { eq("events", it, strs(done.events.map { e -> e.eventType })) }
-        if (save != null) saved[save] = done.createdId ?: fail("nothing to save as $save: the command created no record")
     }
+
+    private fun expectedVersion(f: Fields): ULong? =
+        f.optNum("expected_version")?.let { it.decimal.toBigIntegerExact().toString().toULong() }
+
+    private fun saveName(f: Fields): String? =
+        f.opt("save")?.let { s -> (s as? Json.Str)?.value?.takeIf { NAME.matches(it) } ?: fail("save must be a name") }
 
     private fun get(f: Fields) {
         val ex = expect(f, setOf("error", "match"))

@@ -2,7 +2,8 @@
 //
 // Every step goes through the public, typed API: a `complete_intake` command is
 // replayed as `book.completeIntake(actor, caseId, input, { expectedVersion })`, a query
-// as `book.list(actor, query)`, ... — never through a generic Rust-side helper.
+// as `book.list(actor, query)`, a batch as one `book.executeBatch(actor, items)`, ... —
+// never through a generic Rust-side helper.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
@@ -10,7 +11,11 @@ import { Casebook, ManualClock, methodName } from '../../index.mjs';
 
 export const SCENARIO_DIR = new URL('../../../tests/scenarios/', import.meta.url).pathname;
 
-const STEP_KINDS = ['command', 'get', 'list', 'history', 'verify', 'advance_seconds'];
+const STEP_KINDS = ['command', 'batch', 'get', 'list', 'history', 'verify', 'advance_seconds'];
+const BATCH_STEP_KEYS = ['batch', 'actor', 'expect'];
+const BATCH_ITEM_KEYS = ['case', 'command', 'expected_version', 'save'];
+// What a command step, or one result of a batch step, may expect of a `Committed`.
+const COMMITTED_EXPECTATIONS = ['phase', 'version', 'events'];
 const TOP_KEYS = new Set(['name', 'description', 'start', 'tick_seconds', 'programs', 'actors', 'steps', 'final']);
 const REFERENCE = /^\$([A-Za-z_][A-Za-z0-9_]*)$/;
 
@@ -131,6 +136,58 @@ function checkError(err, expect, where) {
   if ('field' in expect) check(err.field === expect.field, where, `expected field ${expect.field}, got ${err.field} (${err.message})`);
 }
 
+function allowKeys(what, obj, allowed, where) {
+  for (const k of Object.keys(obj)) {
+    check(allowed.includes(k), where, `unknown key ${JSON.stringify(k)} in ${what} (allowed: ${allowed.join(', ')})`);
+  }
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A batch step, checked: the items as `executeBatch` takes them, and the name each item saves under. */
+function batchStep(step, expect, where) {
+  allowKeys('step', step, BATCH_STEP_KEYS, where);
+  allowKeys('expect', expect, ['results', 'error', 'field'], where);
+  check(Array.isArray(step.batch), where, 'batch must be an array of items');
+  const items = [];
+  const saves = [];
+  step.batch.forEach((entry, i) => {
+    const what = `batch[${i}]`;
+    check(isObject(entry), where, `${what} must be an object`);
+    allowKeys(what, entry, BATCH_ITEM_KEYS, where);
+    check('command' in entry, where, `${what}: missing "command"`);
+    const item = { command: entry.command };
+    if (entry.case !== undefined && entry.case !== null) item.case_id = entry.case;
+    if (entry.expected_version !== undefined && entry.expected_version !== null) item.expected_version = entry.expected_version;
+    items.push(item);
+    saves.push(entry.save);
+  });
+  if ('error' in expect) {
+    check(!('results' in expect), where, 'expect.results cannot be checked on a step that must fail');
+  }
+  if ('results' in expect) {
+    check(Array.isArray(expect.results), where, 'expect.results must be an array');
+    check(expect.results.length === items.length, where, `expect.results has ${expect.results.length} entries for ${items.length} items`);
+    expect.results.forEach((r, i) => {
+      check(isObject(r), where, `expect.results[${i}] must be an object`);
+      allowKeys(`expect.results[${i}]`, r, COMMITTED_EXPECTATIONS, where);
+    });
+  }
+  return { items, saves };
+}
+
+/** The phase, version and events expectations of a command step or of one batch result. */
+function checkCommitted(result, expect, where) {
+  if ('phase' in expect) check(result.phase === expect.phase, where, `phase ${result.phase}, expected ${expect.phase}`);
+  if ('version' in expect) check(result.version === expect.version, where, `version ${result.version}, expected ${expect.version}`);
+  if ('events' in expect) {
+    const types = result.events.map((e) => e.event.type);
+    check(sameJson(types, expect.events), where, `events ${JSON.stringify(types)}, expected ${JSON.stringify(expect.events)}`);
+  }
+}
+
 /** Replays one command step through its typed method. */
 function runCommand(book, actor, caseId, command, expectedVersion) {
   const { type, ...input } = command;
@@ -175,13 +232,17 @@ export async function runScenario(scenario, open = (clock) => Casebook.inMemory(
         continue;
       }
       const actor = actorOf(step.actor, where);
+      const batch = kind === 'batch' ? batchStep(step, expect, where) : undefined;
       let result;
       let error;
-      if (kind === 'command') clock.advance(tick);
+      if (kind === 'command' || kind === 'batch') clock.advance(tick);
       try {
         switch (kind) {
           case 'command':
             result = await runCommand(book, actor, step.case, step.command, step.expected_version);
+            break;
+          case 'batch':
+            result = await book.executeBatch(actor, batch.items);
             break;
           case 'get':
             result = await book.get(actor, step.get);
@@ -202,21 +263,25 @@ export async function runScenario(scenario, open = (clock) => Casebook.inMemory(
       if ('error' in expect) {
         check(error !== undefined, where, `expected error ${expect.error}, but the ${kind} succeeded`);
         checkError(error, expect, where);
+        if (batch) check(batch.saves.every((name) => name === undefined), where, 'a failing step has nothing to save');
         continue;
       }
       if (error !== undefined) throw new Error(`${where}: unexpected error ${error.code}: ${error.message}`);
 
       if (kind === 'command') {
-        if ('phase' in expect) check(result.phase === expect.phase, where, `phase ${result.phase}, expected ${expect.phase}`);
-        if ('version' in expect) check(result.version === expect.version, where, `version ${result.version}, expected ${expect.version}`);
-        if ('events' in expect) {
-          const types = result.events.map((e) => e.event.type);
-          check(sameJson(types, expect.events), where, `events ${JSON.stringify(types)}, expected ${JSON.stringify(expect.events)}`);
-        }
+        checkCommitted(result, expect, where);
         if (step.save !== undefined) {
           check(typeof result.created_id === 'string', where, `save ${step.save}: the command created nothing`);
           saved[step.save] = result.created_id;
         }
+      } else if (kind === 'batch') {
+        check(result.length === batch.items.length, where, `${batch.items.length} items, but ${result.length} results`);
+        (expect.results ?? []).forEach((e, i) => checkCommitted(result[i], e, `${where}: results[${i}]`));
+        batch.saves.forEach((name, i) => {
+          if (name === undefined) return;
+          check(typeof result[i].created_id === 'string', where, `batch[${i}]: save ${name}: the command created nothing`);
+          saved[name] = result[i].created_id;
+        });
       } else if (kind === 'get') {
         if ('match' in expect) {
           const m = subsetMismatch(expect.match, result);

@@ -456,15 +456,14 @@ func optEnum<T: CaseIterable>(_ f: Fields, _ k: String, _ type: T.Type) throws -
     return try enumValue(s, type)
 }
 
-/// Runs one command through its typed method. A step without a case passes an empty
-/// case id, which the binding refuses as a validation error on `case_id`.
-func dispatch(_ book: Casebook, _ actor: Actor, _ caseId: String?, _ cmd: Fields, _ ev: UInt64?) throws -> Committed {
+/// A command's JSON form as the typed `Command`: what `executeBatch` takes, and what
+/// `dispatch` hands to the command's typed method.
+func commandOf(_ cmd: Fields) throws -> Command {
     let type = try cmd.str("type")
-    let c = caseId ?? ""
     switch type {
     case "open_case":
-        return try book.openCase(
-            actor: actor, program: try cmd.str("program"), client: try clientDetails(try cmd.object("client")),
+        return .openCase(
+            program: try cmd.str("program"), client: try clientDetails(try cmd.object("client")),
             clientId: try cmd.optStr("client_id"), caseId: try cmd.optStr("case_id"),
             priority: try optEnum(cmd, "priority", Priority.self), tags: try cmd.strings("tags"),
             assignTo: try cmd.optStr("assign_to"), customFieldsJson: try cmd.jsonText("custom_fields"))
@@ -474,7 +473,7 @@ func dispatch(_ book: Casebook, _ actor: Actor, _ caseId: String?, _ cmd: Fields
             try n.done()
             return need
         }
-        return try book.completeIntake(actor: actor, caseId: c, eligible: try cmd.bool("eligible"), immediateNeeds: needs, expectedVersion: ev)
+        return .completeIntake(eligible: try cmd.bool("eligible"), immediateNeeds: needs)
     case "record_assessment":
         let inst = try cmd.object("instrument")
         let needs = try cmd.objects("identified_needs").map { n -> IdentifiedNeedInput in
@@ -484,113 +483,193 @@ func dispatch(_ book: Casebook, _ actor: Actor, _ caseId: String?, _ cmd: Fields
             return need
         }
         guard let responses = try cmd.jsonText("responses") else { throw fail("record_assessment needs responses") }
-        return try book.recordAssessment(
-            actor: actor, caseId: c, instrument: InstrumentRef(id: try inst.str("id"), version: try inst.str("version")),
+        return .recordAssessment(
+            instrument: InstrumentRef(id: try inst.str("id"), version: try inst.str("version")),
             responsesJson: responses, scores: try cmd.numberMap("scores"), bands: try cmd.stringMap("bands"),
-            riskFlags: try cmd.strings("risk_flags"), identifiedNeeds: needs, expectedVersion: ev)
+            riskFlags: try cmd.strings("risk_flags"), identifiedNeeds: needs)
     case "complete_assessment":
-        return try book.completeAssessment(actor: actor, caseId: c, summary: try cmd.optStr("summary"), expectedVersion: ev)
+        return .completeAssessment(summary: try cmd.optStr("summary"))
     case "activate_plan":
-        return try book.activatePlan(actor: actor, caseId: c, expectedVersion: ev)
+        return .activatePlan
     case "start_reassessment":
-        return try book.startReassessment(actor: actor, caseId: c, reason: try cmd.str("reason"), expectedVersion: ev)
+        return .startReassessment(reason: try cmd.str("reason"))
     case "close":
-        return try book.close(
-            actor: actor, caseId: c, reason: try enumValue(try cmd.str("reason"), ClosureReason.self),
-            summary: try cmd.str("summary"), expectedVersion: ev)
+        return .close(reason: try enumValue(try cmd.str("reason"), ClosureReason.self), summary: try cmd.str("summary"))
     case "reopen":
-        return try book.reopen(actor: actor, caseId: c, reason: try cmd.str("reason"), expectedVersion: ev)
+        return .reopen(reason: try cmd.str("reason"))
     case "update_client":
-        return try book.updateClient(actor: actor, caseId: c, changes: try clientUpdate(try cmd.object("changes")), expectedVersion: ev)
+        return .updateClient(changes: try clientUpdate(try cmd.object("changes")))
     case "assign_worker":
-        return try book.assignWorker(
-            actor: actor, caseId: c, worker: try cmd.str("worker"), role: try optEnum(cmd, "role", AssignmentRole.self),
-            expectedVersion: ev)
+        return .assignWorker(worker: try cmd.str("worker"), role: try optEnum(cmd, "role", AssignmentRole.self))
     case "unassign_worker":
-        return try book.unassignWorker(actor: actor, caseId: c, worker: try cmd.str("worker"), expectedVersion: ev)
+        return .unassignWorker(worker: try cmd.str("worker"))
     case "add_note":
-        return try book.addNote(
-            actor: actor, caseId: c, text: try cmd.str("text"), kind: try optEnum(cmd, "kind", NoteKind.self),
-            confidential: try cmd.bool("confidential", false), expectedVersion: ev)
+        return .addNote(
+            text: try cmd.str("text"), kind: try optEnum(cmd, "kind", NoteKind.self),
+            confidential: try cmd.bool("confidential", false))
     case "attach_document":
         guard let size = try cmd.optUInt64("size_bytes") else { throw fail("attach_document needs size_bytes") }
-        return try book.attachDocumentMetadata(
-            actor: actor, caseId: c, name: try cmd.str("name"), mediaType: try cmd.str("media_type"),
-            sha256: try cmd.str("sha256"), sizeBytes: size, category: try cmd.optStr("category"), expectedVersion: ev)
+        return .attachDocument(
+            name: try cmd.str("name"), mediaType: try cmd.str("media_type"), sha256: try cmd.str("sha256"),
+            sizeBytes: size, category: try cmd.optStr("category"))
     case "refer_out":
-        return try book.referOut(
-            actor: actor, caseId: c, organization: try cmd.str("organization"), service: try cmd.optStr("service"),
-            reason: try cmd.str("reason"), expectedVersion: ev)
+        return .referOut(
+            organization: try cmd.str("organization"), service: try cmd.optStr("service"), reason: try cmd.str("reason"))
     case "update_referral":
-        return try book.updateReferral(
-            actor: actor, caseId: c, referralId: try cmd.str("referral_id"),
-            status: try enumValue(try cmd.str("status"), ReferralStatus.self), expectedVersion: ev)
+        return .updateReferral(
+            referralId: try cmd.str("referral_id"), status: try enumValue(try cmd.str("status"), ReferralStatus.self))
     case "transfer":
-        return try book.transfer(
-            actor: actor, caseId: c, toProgram: try cmd.optStr("to_program"), toWorker: try cmd.optStr("to_worker"),
-            reason: try cmd.str("reason"), expectedVersion: ev)
+        return .transfer(
+            toProgram: try cmd.optStr("to_program"), toWorker: try cmd.optStr("to_worker"), reason: try cmd.str("reason"))
     case "add_task":
-        return try book.addTask(
-            actor: actor, caseId: c, taskId: try cmd.optStr("task_id"), title: try cmd.str("title"),
-            due: try cmd.optStr("due"), assignee: try cmd.optStr("assignee"), expectedVersion: ev)
+        return .addTask(
+            taskId: try cmd.optStr("task_id"), title: try cmd.str("title"), due: try cmd.optStr("due"),
+            assignee: try cmd.optStr("assignee"))
     case "complete_task":
-        return try book.completeTask(actor: actor, caseId: c, taskId: try cmd.str("task_id"), expectedVersion: ev)
+        return .completeTask(taskId: try cmd.str("task_id"))
     case "cancel_task":
-        return try book.cancelTask(
-            actor: actor, caseId: c, taskId: try cmd.str("task_id"), reason: try cmd.str("reason"), expectedVersion: ev)
+        return .cancelTask(taskId: try cmd.str("task_id"), reason: try cmd.str("reason"))
     case "reassign_task":
-        return try book.reassignTask(
-            actor: actor, caseId: c, taskId: try cmd.str("task_id"), assignee: try cmd.str("assignee"), expectedVersion: ev)
+        return .reassignTask(taskId: try cmd.str("task_id"), assignee: try cmd.str("assignee"))
     case "set_task_due":
         if !cmd.has("due") { throw fail("set_task_due needs \"due\" (null clears it)") }
-        return try book.setTaskDue(actor: actor, caseId: c, taskId: try cmd.str("task_id"), due: try cmd.optStr("due"), expectedVersion: ev)
+        return .setTaskDue(taskId: try cmd.str("task_id"), due: try cmd.optStr("due"))
     case "set_priority":
-        return try book.setPriority(
-            actor: actor, caseId: c, priority: try enumValue(try cmd.str("priority"), Priority.self), expectedVersion: ev)
+        return .setPriority(priority: try enumValue(try cmd.str("priority"), Priority.self))
     case "add_tag":
-        return try book.addTag(actor: actor, caseId: c, tag: try cmd.str("tag"), expectedVersion: ev)
+        return .addTag(tag: try cmd.str("tag"))
     case "remove_tag":
-        return try book.removeTag(actor: actor, caseId: c, tag: try cmd.str("tag"), expectedVersion: ev)
+        return .removeTag(tag: try cmd.str("tag"))
     case "place_on_hold":
-        return try book.placeOnHold(
-            actor: actor, caseId: c, reason: try cmd.str("reason"), until: try cmd.optStr("until"), expectedVersion: ev)
+        return .placeOnHold(reason: try cmd.str("reason"), until: try cmd.optStr("until"))
     case "resume":
-        return try book.resume(actor: actor, caseId: c, expectedVersion: ev)
+        return .resume
     case "set_custom_fields":
         guard let values = try cmd.jsonText("values") else { throw fail("set_custom_fields needs values") }
-        return try book.setCustomFields(actor: actor, caseId: c, valuesJson: values, expectedVersion: ev)
+        return .setCustomFields(valuesJson: values)
     case "add_goal":
-        return try book.addGoal(
-            actor: actor, caseId: c, goalId: try cmd.optStr("goal_id"), description: try cmd.str("description"),
-            domain: try cmd.str("domain"), needId: try cmd.optStr("need_id"),
-            measure: try cmd.optObject("measure").map { try measure($0) }, due: try cmd.optStr("due"), expectedVersion: ev)
+        return .addGoal(
+            goalId: try cmd.optStr("goal_id"), description: try cmd.str("description"), domain: try cmd.str("domain"),
+            needId: try cmd.optStr("need_id"), measure: try cmd.optObject("measure").map { try measure($0) },
+            due: try cmd.optStr("due"))
     case "evaluate_goals":
         let evaluations = try cmd.objects("evaluations").map { e -> GoalEvaluation in
             let evaluation = GoalEvaluation(goalId: try e.str("goal_id"), status: try enumValue(try e.str("status"), GoalStatus.self))
             try e.done()
             return evaluation
         }
-        return try book.evaluateGoals(actor: actor, caseId: c, evaluations: evaluations, expectedVersion: ev)
+        return .evaluateGoals(evaluations: evaluations)
     case "add_service":
-        return try book.addService(
-            actor: actor, caseId: c, serviceId: try cmd.optStr("service_id"), name: try cmd.str("name"),
-            provider: try cmd.str("provider"), goalId: try cmd.optStr("goal_id"), start: try cmd.optStr("start"),
-            end: try cmd.optStr("end"), frequency: try cmd.optStr("frequency"), expectedVersion: ev)
+        return .addService(
+            serviceId: try cmd.optStr("service_id"), name: try cmd.str("name"), provider: try cmd.str("provider"),
+            goalId: try cmd.optStr("goal_id"), start: try cmd.optStr("start"), end: try cmd.optStr("end"),
+            frequency: try cmd.optStr("frequency"))
     case "set_service_status":
-        return try book.setServiceStatus(
-            actor: actor, caseId: c, serviceId: try cmd.str("service_id"),
-            status: try enumValue(try cmd.str("status"), ServiceStatus.self), reason: try cmd.optStr("reason"),
-            expectedVersion: ev)
+        return .setServiceStatus(
+            serviceId: try cmd.str("service_id"), status: try enumValue(try cmd.str("status"), ServiceStatus.self),
+            reason: try cmd.optStr("reason"))
     case "record_service_delivery":
-        return try book.recordServiceDelivery(
-            actor: actor, caseId: c, serviceId: try cmd.str("service_id"), deliveredOn: try cmd.str("delivered_on"),
-            units: try cmd.optDouble("units"), note: try cmd.optStr("note"), expectedVersion: ev)
+        return .recordServiceDelivery(
+            serviceId: try cmd.str("service_id"), deliveredOn: try cmd.str("delivered_on"),
+            units: try cmd.optDouble("units"), note: try cmd.optStr("note"))
     case "record_outcome":
-        return try book.recordOutcome(
-            actor: actor, caseId: c, goalId: try cmd.str("goal_id"), value: try cmd.double("value"),
-            measuredOn: try cmd.str("measured_on"), note: try cmd.optStr("note"), expectedVersion: ev)
+        return .recordOutcome(
+            goalId: try cmd.str("goal_id"), value: try cmd.double("value"), measuredOn: try cmd.str("measured_on"),
+            note: try cmd.optStr("note"))
     default:
         throw fail("unknown command type \"\(type)\"")
+    }
+}
+
+/// Runs one command through its typed method (the switch is exhaustive: a new command
+/// does not compile until it is dispatched here). A step without a case passes an empty
+/// case id, which the binding refuses as a validation error on `case_id`.
+func dispatch(_ book: Casebook, _ actor: Actor, _ caseId: String?, _ command: Command, _ ev: UInt64?) throws -> Committed {
+    let c = caseId ?? ""
+    switch command {
+    case let .openCase(program, client, clientId, chosenId, priority, tags, assignTo, customFieldsJson):
+        return try book.openCase(
+            actor: actor, program: program, client: client, clientId: clientId, caseId: chosenId, priority: priority,
+            tags: tags, assignTo: assignTo, customFieldsJson: customFieldsJson)
+    case let .completeIntake(eligible, immediateNeeds):
+        return try book.completeIntake(actor: actor, caseId: c, eligible: eligible, immediateNeeds: immediateNeeds, expectedVersion: ev)
+    case let .recordAssessment(instrument, responsesJson, scores, bands, riskFlags, identifiedNeeds):
+        return try book.recordAssessment(
+            actor: actor, caseId: c, instrument: instrument, responsesJson: responsesJson, scores: scores, bands: bands,
+            riskFlags: riskFlags, identifiedNeeds: identifiedNeeds, expectedVersion: ev)
+    case let .completeAssessment(summary):
+        return try book.completeAssessment(actor: actor, caseId: c, summary: summary, expectedVersion: ev)
+    case .activatePlan:
+        return try book.activatePlan(actor: actor, caseId: c, expectedVersion: ev)
+    case let .startReassessment(reason):
+        return try book.startReassessment(actor: actor, caseId: c, reason: reason, expectedVersion: ev)
+    case let .close(reason, summary):
+        return try book.close(actor: actor, caseId: c, reason: reason, summary: summary, expectedVersion: ev)
+    case let .reopen(reason):
+        return try book.reopen(actor: actor, caseId: c, reason: reason, expectedVersion: ev)
+    case let .updateClient(changes):
+        return try book.updateClient(actor: actor, caseId: c, changes: changes, expectedVersion: ev)
+    case let .assignWorker(worker, role):
+        return try book.assignWorker(actor: actor, caseId: c, worker: worker, role: role, expectedVersion: ev)
+    case let .unassignWorker(worker):
+        return try book.unassignWorker(actor: actor, caseId: c, worker: worker, expectedVersion: ev)
+    case let .addNote(text, kind, confidential):
+        return try book.addNote(actor: actor, caseId: c, text: text, kind: kind, confidential: confidential, expectedVersion: ev)
+    case let .attachDocument(name, mediaType, sha256, sizeBytes, category):
+        return try book.attachDocumentMetadata(
+            actor: actor, caseId: c, name: name, mediaType: mediaType, sha256: sha256, sizeBytes: sizeBytes,
+            category: category, expectedVersion: ev)
+    case let .referOut(organization, service, reason):
+        return try book.referOut(
+            actor: actor, caseId: c, organization: organization, service: service, reason: reason, expectedVersion: ev)
+    case let .updateReferral(referralId, status):
+        return try book.updateReferral(actor: actor, caseId: c, referralId: referralId, status: status, expectedVersion: ev)
+    case let .transfer(toProgram, toWorker, reason):
+        return try book.transfer(
+            actor: actor, caseId: c, toProgram: toProgram, toWorker: toWorker, reason: reason, expectedVersion: ev)
+    case let .addTask(taskId, title, due, assignee):
+        return try book.addTask(
+            actor: actor, caseId: c, taskId: taskId, title: title, due: due, assignee: assignee, expectedVersion: ev)
+    case let .completeTask(taskId):
+        return try book.completeTask(actor: actor, caseId: c, taskId: taskId, expectedVersion: ev)
+    case let .cancelTask(taskId, reason):
+        return try book.cancelTask(actor: actor, caseId: c, taskId: taskId, reason: reason, expectedVersion: ev)
+    case let .reassignTask(taskId, assignee):
+        return try book.reassignTask(actor: actor, caseId: c, taskId: taskId, assignee: assignee, expectedVersion: ev)
+    case let .setTaskDue(taskId, due):
+        return try book.setTaskDue(actor: actor, caseId: c, taskId: taskId, due: due, expectedVersion: ev)
+    case let .setPriority(priority):
+        return try book.setPriority(actor: actor, caseId: c, priority: priority, expectedVersion: ev)
+    case let .addTag(tag):
+        return try book.addTag(actor: actor, caseId: c, tag: tag, expectedVersion: ev)
+    case let .removeTag(tag):
+        return try book.removeTag(actor: actor, caseId: c, tag: tag, expectedVersion: ev)
+    case let .placeOnHold(reason, until):
+        return try book.placeOnHold(actor: actor, caseId: c, reason: reason, until: until, expectedVersion: ev)
+    case .resume:
+        return try book.resume(actor: actor, caseId: c, expectedVersion: ev)
+    case let .setCustomFields(valuesJson):
+        return try book.setCustomFields(actor: actor, caseId: c, valuesJson: valuesJson, expectedVersion: ev)
+    case let .addGoal(goalId, description, domain, needId, measure, due):
+        return try book.addGoal(
+            actor: actor, caseId: c, goalId: goalId, description: description, domain: domain, needId: needId,
+            measure: measure, due: due, expectedVersion: ev)
+    case let .evaluateGoals(evaluations):
+        return try book.evaluateGoals(actor: actor, caseId: c, evaluations: evaluations, expectedVersion: ev)
+    case let .addService(serviceId, name, provider, goalId, start, end, frequency):
+        return try book.addService(
+            actor: actor, caseId: c, serviceId: serviceId, name: name, provider: provider, goalId: goalId, start: start,
+            end: end, frequency: frequency, expectedVersion: ev)
+    case let .setServiceStatus(serviceId, status, reason):
+        return try book.setServiceStatus(
+            actor: actor, caseId: c, serviceId: serviceId, status: status, reason: reason, expectedVersion: ev)
+    case let .recordServiceDelivery(serviceId, deliveredOn, units, note):
+        return try book.recordServiceDelivery(
+            actor: actor, caseId: c, serviceId: serviceId, deliveredOn: deliveredOn, units: units, note: note,
+            expectedVersion: ev)
+    case let .recordOutcome(goalId, value, measuredOn, note):
+        return try book.recordOutcome(
+            actor: actor, caseId: c, goalId: goalId, value: value, measuredOn: measuredOn, note: note, expectedVersion: ev)
     }
 }
 
@@ -626,6 +705,9 @@ final class EventCounter: EventListener, @unchecked Sendable {
         return n
     }
 }
+
+/// What a command step, or one result of a batch step, may expect of a `Committed`.
+let committedExpectations = ["phase", "version", "events"]
 
 func isName(_ s: Substring) -> Bool {
     guard let first = s.first, first.isLetter || first == "_" else { return false }
@@ -780,13 +862,14 @@ final class ScenarioRun {
 
     private func step(_ raw: JSON) throws {
         guard case let .object(fields, keys) = raw else { throw fail("a step must be an object") }
-        let kinds = ["command", "get", "list", "history", "verify", "advance_seconds"].filter { fields[$0] != nil }
+        let kinds = ["command", "batch", "get", "list", "history", "verify", "advance_seconds"].filter { fields[$0] != nil }
         guard kinds.count == 1 else { throw fail("a step needs exactly one kind; found \(kinds)") }
         var rest = fields
         rest["comment"] = nil
         let f = try Fields(try resolve(.object(rest, keys.filter { $0 != "comment" })), "step")
         switch kinds[0] {
         case "command": try command(f)
+        case "batch": try batch(f)
         case "get": try get(f)
         case "list": try list(f)
         case "history": try history(f)
@@ -805,24 +888,89 @@ final class ScenarioRun {
         let who = try actor(f)
         let caseId = try f.optStr("case")
         let ev = try f.optUInt64("expected_version")
-        let save = try f.optStr("save")
-        if let s = save, !isName(Substring(s)) { throw fail("save must be a name") }
+        let save = try saveName(f)
         let cmd = try f.object("command")
-        try clock.advance(seconds: tick)
-        let done = try outcome(ex) { try dispatch(book, who, caseId, cmd, ev) }
+        let typed = try commandOf(cmd)
         try cmd.done()
+        try clock.advance(seconds: tick)
+        let done = try outcome(ex) { try dispatch(book, who, caseId, typed, ev) }
         guard let committed = done else {
             if save != nil { throw fail("a failing step has nothing to save") }
             return
         }
         committedEvents += committed.events.count
-        if let p = ex["phase"] { try same("phase", p, .string(wire(committed.phase))) }
-        if let v = ex["version"] { try same("version", v, .number(String(committed.version))) }
-        if let e = ex["events"] { try same("events", e, strings(committed.events.map { $0.eventType })) }
+        try checkCommitted(ex, committed)
         if let s = save {
             guard let id = committed.createdId else { throw fail("nothing to save as \(s): the command created no record") }
             saved[s] = id
         }
+    }
+
+    /// One `executeBatch` call (one transaction) with every item, at one instant.
+    private func batch(_ f: Fields) throws {
+        let ex = try expectations(f, ["results", "error", "field"])
+        let who = try actor(f)
+        guard case let .array(raw)? = f.opt("batch") else { throw fail("batch must be an array of items") }
+        var items: [BatchItem] = []
+        var saves: [String?] = []
+        for (idx, entry) in raw.enumerated() {
+            let item = try Fields(entry, "batch[\(idx)]")
+            let caseId = try item.optStr("case")
+            let ev = try item.optUInt64("expected_version")
+            saves.append(try saveName(item))
+            let cmd = try item.object("command")
+            items.append(BatchItem(caseId: caseId, command: try commandOf(cmd), expectedVersion: ev))
+            try cmd.done()
+            try item.done()
+        }
+        var results: [[String: JSON]]? = nil
+        if let r = ex["results"] {
+            guard case let .array(list) = r else { throw fail("expect.results must be an array") }
+            if list.count != items.count { throw fail("expect.results has \(list.count) entries for \(items.count) items") }
+            var checked: [[String: JSON]] = []
+            for (idx, e) in list.enumerated() {
+                guard case let .object(o, _) = e else { throw fail("expect.results[\(idx)] must be an object") }
+                if let k = o.keys.sorted().first(where: { !committedExpectations.contains($0) }) {
+                    throw fail("unknown key \"\(k)\" in expect.results[\(idx)]")
+                }
+                checked.append(o)
+            }
+            results = checked
+        }
+        try clock.advance(seconds: tick)
+        guard let done = try outcome(ex, { try book.executeBatch(actor: who, items: items) }) else {
+            if saves.contains(where: { $0 != nil }) { throw fail("a failing step has nothing to save") }
+            return
+        }
+        if done.count != items.count { throw fail("\(items.count) items, but \(done.count) results") }
+        committedEvents += done.reduce(0) { $0 + $1.events.count }
+        for (idx, e) in (results ?? []).enumerated() {
+            do {
+                try checkCommitted(e, done[idx])
+            } catch {
+                throw fail("results[\(idx)]: \(error)")
+            }
+        }
+        for (idx, name) in saves.enumerated() {
+            guard let name = name else { continue }
+            guard let id = done[idx].createdId else {
+                throw fail("batch[\(idx)]: nothing to save as \(name): the command created no record")
+            }
+            saved[name] = id
+        }
+    }
+
+    /// The phase, version and events expectations of a command step or of one batch result.
+    private func checkCommitted(_ ex: [String: JSON], _ committed: Committed) throws {
+        if let p = ex["phase"] { try same("phase", p, .string(wire(committed.phase))) }
+        if let v = ex["version"] { try same("version", v, .number(String(committed.version))) }
+        if let e = ex["events"] { try same("events", e, strings(committed.events.map { $0.eventType })) }
+    }
+
+    private func saveName(_ f: Fields) throws -> String? {
+        let save = try f.optStr("save")
+        if let s = save, !isName(Substring(s)) { throw fail("save must be a name") }
+        return save
     }
 
     private func get(_ f: Fields) throws {

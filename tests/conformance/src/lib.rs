@@ -4,9 +4,9 @@
 //!
 //! The scenario format is specified in `tests/README.md`; this crate is its Rust
 //! runner. Every step goes through [`Casebook`] exactly as an application would call it
-//! (`execute_command`, `get`, `list`, `history`, `verify`): there is no shortcut into the
-//! domain. The runner is generic over the [`Store`], so every store adapter can replay
-//! the same scenarios:
+//! (`execute_command`, `execute_batch`, `get`, `list`, `history`, `verify`): there is no
+//! shortcut into the domain. The runner is generic over the [`Store`], so every store
+//! adapter can replay the same scenarios:
 //!
 //! ```no_run
 //! let scenarios = casekit_conformance::load_scenarios(&casekit_conformance::scenarios_dir())?;
@@ -20,7 +20,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use casekit::{Actor, CaseId, CaseQuery, Casebook, Command, ManualClock, Program, Role, SequentialIds, Store};
+use casekit::{
+    Actor, BatchCommand, CaseId, CaseQuery, Casebook, Command, Committed, ManualClock, Program, Role, SequentialIds,
+    Store,
+};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Number, Value};
@@ -184,7 +187,10 @@ struct Runner<S> {
 }
 
 /// The step kinds, by their key.
-const KINDS: [&str; 6] = ["command", "get", "list", "history", "verify", "advance_seconds"];
+const KINDS: [&str; 7] = ["command", "batch", "get", "list", "history", "verify", "advance_seconds"];
+
+/// What a command step, or one result of a batch step, may expect of a `Committed`.
+const COMMITTED_EXPECTATIONS: [&str; 3] = ["phase", "version", "events"];
 
 impl<S: Store> Runner<S> {
     fn step(&mut self, raw: &Value) -> Result<(), String> {
@@ -201,6 +207,7 @@ impl<S: Store> Runner<S> {
         };
         match *kind {
             "command" => self.command(&step),
+            "batch" => self.batch(&step),
             "get" => self.get(&step),
             "list" => self.list(&step),
             "history" => self.history(&step),
@@ -218,25 +225,10 @@ impl<S: Store> Runner<S> {
         allow_keys("step", step, &["command", "actor", "case", "expected_version", "save", "expect"])?;
         let expect = expectations(step, &["phase", "version", "events", "error", "field"])?;
         let actor = self.actor(step)?.clone();
-        let case = match step.get("case") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(case_id(v)?),
-        };
-        let command: Command = step
-            .get("command")
-            .cloned()
-            .map(serde_json::from_value)
-            .ok_or("missing \"command\"")?
-            .map_err(|e| format!("command does not parse: {e}"))?;
-        let expected_version = match step.get("expected_version") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_u64().ok_or("expected_version must be a whole number")?),
-        };
-        let save = match step.get("save") {
-            None => None,
-            Some(Value::String(s)) if is_name(s) => Some(s.clone()),
-            Some(other) => return Err(format!("save must be a name (letters, digits, _), not {other}")),
-        };
+        let case = optional_case(step)?;
+        let command = command_of(step)?;
+        let expected_version = expected_version(step)?;
+        let save = save_name(step)?;
         self.clock.advance(self.tick);
         let result = self.book.execute_command(&actor, case, command, expected_version);
         let Some(done) = outcome(result, &expect)? else {
@@ -245,21 +237,79 @@ impl<S: Store> Runner<S> {
             }
             return Ok(());
         };
-        if let Some(phase) = expect.get("phase") {
-            check_eq("phase", phase, &to_json(&done.phase)?)?;
-        }
-        if let Some(version) = expect.get("version") {
-            check_eq("version", version, &json!(done.version))?;
-        }
-        if let Some(events) = expect.get("events") {
-            let types: Vec<&str> = done.events.iter().map(|e| e.event.type_name()).collect();
-            check_eq("events", events, &json!(types))?;
-        }
+        check_committed(&expect, &done)?;
         if let Some(name) = save {
-            let id =
-                done.created_id.ok_or_else(|| format!("nothing to save as {name}: the command created no record"))?;
-            self.saved.insert(name, id.to_string());
+            self.save(name, &done)?;
         }
+        Ok(())
+    }
+
+    /// A batch step: every item becomes a [`BatchCommand`] of one `execute_batch` call
+    /// (one transaction), run at one instant (the clock advances once, before it).
+    fn batch(&mut self, step: &Map<String, Value>) -> Result<(), String> {
+        allow_keys("step", step, &["batch", "actor", "expect"])?;
+        let expect = expectations(step, &["results", "error", "field"])?;
+        let actor = self.actor(step)?.clone();
+        let Some(Value::Array(raw)) = step.get("batch") else {
+            return Err("batch must be an array of items".into());
+        };
+        let mut items = Vec::with_capacity(raw.len());
+        let mut saves = Vec::with_capacity(raw.len());
+        for (i, item) in raw.iter().enumerate() {
+            let what = format!("batch[{i}]");
+            let Value::Object(item) = item else { return Err(format!("{what} must be an object")) };
+            allow_keys(&what, item, &["case", "command", "expected_version", "save"])?;
+            let in_item = |e: String| format!("{what}: {e}");
+            items.push(BatchCommand {
+                case_id: optional_case(item).map_err(in_item)?,
+                command: command_of(item).map_err(in_item)?,
+                expected_version: expected_version(item).map_err(in_item)?,
+            });
+            saves.push(save_name(item).map_err(in_item)?);
+        }
+        let results = match expect.get("results") {
+            None => None,
+            Some(Value::Array(r)) if r.len() == items.len() => Some(
+                r.iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let what = format!("expect.results[{i}]");
+                        let Value::Object(e) = e else { return Err(format!("{what} must be an object, not {e}")) };
+                        allow_keys(&what, e, &COMMITTED_EXPECTATIONS).map(|()| e)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(Value::Array(r)) => {
+                return Err(format!("expect.results has {} entries for {} items", r.len(), items.len()))
+            }
+            Some(other) => return Err(format!("expect.results must be an array, not {other}")),
+        };
+        self.clock.advance(self.tick);
+        let result = self.book.execute_batch(&actor, &items);
+        let Some(done) = outcome(result, &expect)? else {
+            if saves.iter().any(Option::is_some) {
+                return Err("a failing step has nothing to save".into());
+            }
+            return Ok(());
+        };
+        if done.len() != items.len() {
+            return Err(format!("{} items, but {} results", items.len(), done.len()));
+        }
+        for (i, (e, committed)) in results.iter().flatten().zip(&done).enumerate() {
+            check_committed(e, committed).map_err(|e| format!("results[{i}]: {e}"))?;
+        }
+        for (i, (save, committed)) in saves.into_iter().zip(&done).enumerate() {
+            if let Some(name) = save {
+                self.save(name, committed).map_err(|e| format!("batch[{i}]: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers the id `done` created under `name`.
+    fn save(&mut self, name: String, done: &Committed) -> Result<(), String> {
+        let id = done.created_id.ok_or_else(|| format!("nothing to save as {name}: the command created no record"))?;
+        self.saved.insert(name, id.to_string());
         Ok(())
     }
 
@@ -392,6 +442,53 @@ fn outcome<T>(result: casekit::Result<T>, expect: &Map<String, Value>) -> Result
             }
             Ok(None)
         }
+    }
+}
+
+/// Checks a `Committed` against the `phase`, `version` and `events` expectations.
+fn check_committed(expect: &Map<String, Value>, done: &Committed) -> Result<(), String> {
+    if let Some(phase) = expect.get("phase") {
+        check_eq("phase", phase, &to_json(&done.phase)?)?;
+    }
+    if let Some(version) = expect.get("version") {
+        check_eq("version", version, &json!(done.version))?;
+    }
+    if let Some(events) = expect.get("events") {
+        let types: Vec<&str> = done.events.iter().map(|e| e.event.type_name()).collect();
+        check_eq("events", events, &json!(types))?;
+    }
+    Ok(())
+}
+
+/// The `case` of a command step or batch item: absent or `null` for none.
+fn optional_case(obj: &Map<String, Value>) -> Result<Option<CaseId>, String> {
+    match obj.get("case") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => case_id(v).map(Some),
+    }
+}
+
+/// The `command` of a command step or batch item, parsed as casekit parses it.
+fn command_of(obj: &Map<String, Value>) -> Result<Command, String> {
+    obj.get("command")
+        .cloned()
+        .map(serde_json::from_value)
+        .ok_or("missing \"command\"")?
+        .map_err(|e| format!("command does not parse: {e}"))
+}
+
+fn expected_version(obj: &Map<String, Value>) -> Result<Option<u64>, String> {
+    match obj.get("expected_version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| "expected_version must be a whole number".into()),
+    }
+}
+
+fn save_name(obj: &Map<String, Value>) -> Result<Option<String>, String> {
+    match obj.get("save") {
+        None => Ok(None),
+        Some(Value::String(s)) if is_name(s) => Ok(Some(s.clone())),
+        Some(other) => Err(format!("save must be a name (letters, digits, _), not {other}")),
     }
 }
 

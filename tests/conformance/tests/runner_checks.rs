@@ -131,3 +131,80 @@ fn final_snapshot_errors_name_the_entry() {
     let e = run(&s, MemoryStore::new()).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(e.contains("final[0]") && e.contains("unknown reference $c1"), "{e}");
 }
+
+fn batch(items: Value, expect: Value) -> Value {
+    json!({"actor": "iris", "batch": items, "expect": expect})
+}
+
+#[test]
+fn a_passing_batch_checks_each_result_and_saves() {
+    let items = json!([
+        {"case": "$c1", "command": {"type": "add_note", "text": "one"}, "save": "n1"},
+        {"case": "$c1", "command": {"type": "complete_intake", "eligible": true}, "expected_version": 2},
+        {"command": {"type": "open_case", "program": "housing", "client": {"name": "Bea"}}, "save": "c2"}
+    ]);
+    let results = json!({"results": [
+        {"version": 2, "events": ["note_added"]},
+        {"phase": "assessment", "version": 3, "events": ["intake_completed"]},
+        {}
+    ]});
+    let s = scenario(json!([
+        open(),
+        batch(items, results),
+        {"actor": "ava", "history": "$c1", "expect": {"types": ["case_opened", "note_added", "intake_completed"]}},
+        {"actor": "ava", "get": "$c2", "expect": {"match": {"phase": "intake"}}},
+        {"actor": "ava", "get": "$c1", "expect": {"match": {"notes": [{"id": "$n1"}], "updated_at": "2026-01-05T09:02:00Z"}}}
+    ]));
+    run(&s, MemoryStore::new()).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn wrong_batch_expectations_fail() {
+    let note = json!({"case": "$c1", "command": {"type": "add_note", "text": "one"}});
+    let bad = json!({"case": "$c1", "command": {"type": "activate_plan"}});
+    fails_at_step_1(batch(json!([note]), json!({"results": [{"version": 3}]})), "results[0]: expected version");
+    fails_at_step_1(batch(json!([note]), json!({"results": [{"events": []}]})), "results[0]: expected events");
+    fails_at_step_1(batch(json!([note]), json!({"results": [{"phase": "active"}]})), "results[0]: expected phase");
+    fails_at_step_1(batch(json!([note]), json!({"results": []})), "0 entries for 1 items");
+    fails_at_step_1(batch(json!([note]), json!({"results": [{"error": "conflict"}]})), "in expect.results[0]");
+    fails_at_step_1(batch(json!([note]), json!({"error": "validation"})), "succeeded");
+    fails_at_step_1(batch(json!([note, bad]), json!({})), "unexpected error invalid_transition");
+    fails_at_step_1(batch(json!([note, bad]), json!({"error": "conflict"})), "got invalid_transition");
+    fails_at_step_1(batch(json!([note, bad]), json!({"error": "invalid_transition", "field": "x"})), "expected field");
+    fails_at_step_1(
+        batch(json!([note, bad]), json!({"error": "invalid_transition", "results": [{}, {}]})),
+        "must fail",
+    );
+    let saving = json!({"case": "$c1", "command": {"type": "add_note", "text": "one"}, "save": "n1"});
+    fails_at_step_1(batch(json!([saving, bad]), json!({"error": "invalid_transition"})), "nothing to save");
+    let intake = json!({"case": "$c1", "command": {"type": "complete_intake", "eligible": true}, "save": "x"});
+    fails_at_step_1(batch(json!([intake]), json!({})), "batch[0]: nothing to save as x");
+}
+
+#[test]
+fn malformed_batches_fail() {
+    let note = json!({"case": "$c1", "command": {"type": "add_note", "text": "one"}});
+    fails_at_step_1(batch(json!({"case": "$c1"}), json!({})), "batch must be an array");
+    fails_at_step_1(batch(json!(["x"]), json!({})), "batch[0] must be an object");
+    fails_at_step_1(
+        batch(json!([note, {"case": "$c1", "command": {}, "extra": 1}]), json!({})),
+        "unknown key \"extra\" in batch[1]",
+    );
+    fails_at_step_1(
+        batch(json!([{"case": "$c1", "command": {"type": "nope"}}]), json!({})),
+        "batch[0]: command does not parse",
+    );
+    fails_at_step_1(batch(json!([{"case": "$c2", "command": {}}]), json!({})), "unknown reference $c2");
+    fails_at_step_1(batch(json!([{"case": "x", "command": {}}]), json!({})), "batch[0]: \"x\" is not a case id");
+    fails_at_step_1(batch(json!([{"case": "$c1"}]), json!({})), "batch[0]: missing \"command\"");
+    fails_at_step_1(
+        batch(json!([{"case": "$c1", "command": {"type": "resume"}, "expected_version": -1}]), json!({})),
+        "batch[0]: expected_version must be a whole number",
+    );
+    fails_at_step_1(
+        batch(json!([{"case": "$c1", "command": {"type": "resume"}, "save": "1x"}]), json!({})),
+        "batch[0]: save must be a name",
+    );
+    fails_at_step_1(json!({"actor": "iris", "batch": [note], "case": "$c1"}), "unknown key \"case\" in step");
+    fails_at_step_1(json!({"actor": "iris", "batch": [note], "command": {}}), "exactly one");
+}

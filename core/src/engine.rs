@@ -6,7 +6,7 @@ use crate::auth::{can_see_confidential, ensure_can_read, NoteAccess};
 use crate::clock::{Clock, IdGen, SequentialIds, Timestamp};
 use crate::command::{AttachDocument, Command, OpenCase};
 use crate::decide::{decide, Context};
-use crate::envelope::{fold, seal, Sealed};
+use crate::envelope::{fold, seal, seal_onto, Sealed};
 use crate::error::{from_store, Error, Result, StoreError};
 use crate::event::{event_hash, sha256_hex, Event, RecordedEvent, StoredEvent, GENESIS_HASH};
 use crate::ids::{CaseId, DocumentId};
@@ -816,19 +816,43 @@ fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Re
     if state.is_none() && !matches!(item.command, Command::OpenCase(_)) {
         return Err(Error::not_found("case", target.map(|c| c.to_string()).unwrap_or_default()));
     }
+    let Staged { work, order, results } = staged;
+    // A case the batch has a state for: its events are sealed in place, onto the ones
+    // its earlier items sealed.
+    if let Some(Working { state: slot @ Some(_), sealed }) = target.and_then(|id| work.get_mut(&id)) {
+        let (case_id, start) = {
+            let state = slot.as_ref();
+            let events = decide(state, &item.command, ctx)?;
+            let (case_id, version) = state.map_or((CaseId(Uuid::nil()), 0), |s| (s.id, s.version));
+            let all = sealed.get_or_insert_with(|| {
+                order.push(case_id);
+                Sealed { case_id, expected_version: version, stored: Vec::new(), recorded: Vec::new() }
+            });
+            let start = all.recorded.len();
+            seal_onto(all, state, events, ctx)?;
+            (case_id, start)
+        };
+        let new = sealed.as_ref().and_then(|all| all.recorded.get(start..)).unwrap_or_default();
+        *slot = fold(slot.take(), new);
+        let phase = slot.as_ref().map_or(Phase::Intake, |s| s.phase);
+        results.push((case_id, start, start + new.len(), phase));
+        return Ok(case_id);
+    }
+    // A case the batch opens.
+    let state = target.and_then(|id| work.get(&id)).and_then(|w| w.state.as_ref());
     let sealed = seal(state, decide(state, &item.command, ctx)?, ctx)?;
     let case_id = sealed.case_id;
-    let w = staged.work.entry(case_id).or_insert(Working { state: None, sealed: None });
+    let w = work.entry(case_id).or_insert(Working { state: None, sealed: None });
     w.state = fold(w.state.take(), &sealed.recorded);
     let phase = w.state.as_ref().map_or(Phase::Intake, |s| s.phase);
     let all = w.sealed.get_or_insert_with(|| {
-        staged.order.push(case_id);
+        order.push(case_id);
         Sealed { case_id, expected_version: sealed.expected_version, stored: Vec::new(), recorded: Vec::new() }
     });
     let start = all.recorded.len();
     all.stored.extend(sealed.stored);
     all.recorded.extend(sealed.recorded);
-    staged.results.push((case_id, start, all.recorded.len(), phase));
+    results.push((case_id, start, all.recorded.len(), phase));
     Ok(case_id)
 }
 

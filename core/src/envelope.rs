@@ -22,23 +22,59 @@ pub struct Sealed {
 /// Wraps `events` for the case in `prev` (`None`: the events open a case) into
 /// envelopes: sequence numbers, time, actor, schema version and the hash chain.
 pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> Result<Sealed, Error> {
-    let (case_id, mut version, mut prev_hash) = match prev {
-        Some(s) => (s.id, s.version, s.head_hash.clone()),
-        None => match events.first() {
-            Some(Event::CaseOpened { case_id, .. }) => (*case_id, 0, GENESIS_HASH.to_owned()),
-            _ => return Err(Error::integrity(None, "a new case must start with case_opened")),
-        },
+    let (case_id, expected_version, _) = chain_head(prev, &events)?;
+    let mut sealed = Sealed {
+        case_id,
+        expected_version,
+        stored: Vec::with_capacity(events.len()),
+        recorded: Vec::with_capacity(events.len()),
     };
-    let expected_version = version;
-    let mut stored = Vec::with_capacity(events.len());
-    let mut recorded = Vec::with_capacity(events.len());
+    seal_onto(&mut sealed, prev, events, ctx)?;
+    Ok(sealed)
+}
+
+/// Where the chain of the case in `prev` goes on: its id, version and head hash (a new
+/// case's, if `prev` is `None` and `events` open one).
+fn chain_head(prev: Option<&CaseState>, events: &[Event]) -> Result<(CaseId, u64, String), Error> {
+    match prev {
+        Some(s) => Ok((s.id, s.version, s.head_hash.clone())),
+        None => match events.first() {
+            Some(Event::CaseOpened { case_id, .. }) => Ok((*case_id, 0, GENESIS_HASH.to_owned())),
+            _ => Err(Error::integrity(None, "a new case must start with case_opened")),
+        },
+    }
+}
+
+/// [`seal`], adding the envelopes to `into`: the events this case had sealed before,
+/// ending where `prev` ends (a batch seals each item's events onto its case's). On an
+/// error `into` is left as it was.
+pub(crate) fn seal_onto(
+    into: &mut Sealed,
+    prev: Option<&CaseState>,
+    events: Vec<Event>,
+    ctx: &Context<'_>,
+) -> Result<(), Error> {
+    let (case_id, mut version, mut prev_hash) = chain_head(prev, &events)?;
+    if case_id != into.case_id {
+        return Err(Error::integrity(Some(case_id), "events sealed onto another case's"));
+    }
+    let start = into.stored.len();
     for event in events {
         version += 1;
         // Sized for a typical payload up front: growing a string from empty copies it
         // several times over.
         let mut bytes = Vec::with_capacity(512);
-        serde_json::to_writer(&mut bytes, &event).map_err(|e| Error::Storage(StoreError::backend(e)))?;
-        let payload = String::from_utf8(bytes).map_err(|e| Error::Storage(StoreError::backend(e)))?;
+        let written = serde_json::to_writer(&mut bytes, &event)
+            .map_err(|e| Error::Storage(StoreError::backend(e)))
+            .and_then(|()| String::from_utf8(bytes).map_err(|e| Error::Storage(StoreError::backend(e))));
+        let payload = match written {
+            Ok(p) => p,
+            Err(e) => {
+                into.stored.truncate(start);
+                into.recorded.truncate(start);
+                return Err(e);
+            }
+        };
         let mut s = StoredEvent {
             event_id: EventId(ctx.ids.next_id()),
             case_id,
@@ -54,7 +90,7 @@ pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> 
         };
         s.hash = event_hash(&s);
         prev_hash.clone_from(&s.hash);
-        recorded.push(RecordedEvent {
+        into.recorded.push(RecordedEvent {
             event_id: s.event_id,
             case_id,
             sequence: s.sequence,
@@ -67,9 +103,9 @@ pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> 
             hash: s.hash.clone(),
             redacted: false,
         });
-        stored.push(s);
+        into.stored.push(s);
     }
-    Ok(Sealed { case_id, expected_version, stored, recorded })
+    Ok(())
 }
 
 /// Applies recorded events to a state (`None`: the first event opens the case).

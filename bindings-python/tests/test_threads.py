@@ -3,6 +3,9 @@ safe to share between threads."""
 
 from __future__ import annotations
 
+import gc
+import os
+import signal
 import threading
 import time
 import uuid
@@ -113,3 +116,50 @@ def test_concurrent_writers_on_one_case_retry_or_conflict_cleanly() -> None:
     view = b.get(SAM, c.case_id)
     assert view.version == 1 + outcomes.count("ok")
     assert b.verify(SAM, c.case_id).valid
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_can_drop_or_use_its_parents_store(tmp_path: Path) -> None:
+    # A large batch starts the SQLite store's appender thread. A child forked after it
+    # has no such thread (only the forking thread survives a fork): dropping the store
+    # there must not wait for it (or fail), and an import there must not hand it work
+    # nobody will do. Each runs in a child of its own, with a deadline and its stderr
+    # kept, while this process waits.
+    b = casekit.Casebook.open(tmp_path / "cases.db")
+    b.execute_batch(IRIS, _batch(40))
+
+    def in_child(name: str, work: Any) -> str:
+        err = tmp_path / (name + ".stderr")
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                fd = os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                os.dup2(fd, 2)
+                work()
+                code = 0
+            finally:
+                os._exit(code)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                assert os.waitstatus_to_exitcode(status) == 0, "%s failed in the child: %s" % (name, err.read_text())
+                return err.read_text()
+            time.sleep(0.01)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise AssertionError("%s hung in the child" % name)
+
+    def drop() -> None:
+        nonlocal b
+        del b
+        gc.collect()
+
+    def import_there() -> None:
+        # Nothing else uses the file meanwhile: this process waits for the child.
+        b.execute_batch(IRIS, _batch(40))
+
+    assert "panicked" not in in_child("drop", drop)
+    assert "panicked" not in in_child("import", import_there)
+    assert len(b.list(SAM, limit=1000).items) == 80, "the child's import is in the file"

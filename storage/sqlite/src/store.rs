@@ -229,7 +229,7 @@ impl SqliteStore {
     /// if there is none (or the last one is gone). `None` if no thread can be started.
     fn appender(&self) -> Option<mpsc::Sender<Job>> {
         let mut slot = self.appender.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(a) = slot.as_ref().filter(|a| a.thread.as_ref().is_some_and(|t| !t.is_finished())) {
+        if let Some(a) = slot.as_ref().filter(|a| a.is_running()) {
             return a.jobs.clone();
         }
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -254,7 +254,7 @@ impl SqliteStore {
             .ok()?;
         let sender = jobs.clone();
         // Replacing a finished thread's appender joins it (see `Drop for Appender`).
-        *slot = Some(Appender { jobs: Some(jobs), thread: Some(thread) });
+        *slot = Some(Appender { jobs: Some(jobs), thread: Some(thread), pid: std::process::id() });
         Some(sender)
     }
 
@@ -871,6 +871,15 @@ enum Back {
 struct Appender {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The process that started the thread: a child forked since has no such thread.
+    pid: u32,
+}
+
+impl Appender {
+    /// Whether the thread is there to take a job.
+    fn is_running(&self) -> bool {
+        self.pid == std::process::id() && self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
 }
 
 impl Drop for Appender {
@@ -879,7 +888,12 @@ impl Drop for Appender {
         // writer's connection is then the store's alone again.
         drop(self.jobs.take());
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            if self.pid == std::process::id() {
+                let _ = t.join();
+            } else {
+                // A forked child: the thread was its parent's; joining would wait forever.
+                std::mem::forget(t);
+            }
         }
     }
 }

@@ -61,6 +61,14 @@
 //! lists ([`SqliteOptions::readers`]; WAL lets them read while the writer commits).
 //! [`SqliteStore::in_memory`] has the one connection only.
 //!
+//! A large `execute_batch` (an import) is written by a thread of the store's own,
+//! started by the first such batch and ended when the store is dropped: it takes each
+//! case from the engine as soon as the case is staged, writes it and puts its notes
+//! into the text index, while the calling thread stages the next cases; one
+//! transaction all the same. Every other append is written on the caller's thread. A
+//! process forked after an import starts a thread of its own when it imports (SQLite's
+//! rule stands: do not use a connection opened before `fork` in the child).
+//!
 //! ## Queries
 //!
 //! Every case-list filter is answered from an index whose order is the case id, so a
@@ -87,7 +95,8 @@
 //! pagination; note text is indexed by FTS5 straight from the `note_added` events
 //! (no copy of the text; notes of the last few hundred log positions wait and are
 //! searched at the tail of the log, then move into the index in bulk, each with a row
-//! in `note_keys` naming its case); document bytes
+//! in `note_keys` naming its case; an import indexes its notes as it writes them);
+//! document bytes
 //! live in a content-addressed blob table. The schema is versioned with `PRAGMA user_version` and migrated forward
 //! on open (see [`SCHEMA_VERSION`]).
 

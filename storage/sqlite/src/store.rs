@@ -14,6 +14,7 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -59,6 +60,16 @@ pub struct SqliteOptions {
     /// always takes the buckets; `u32::MAX` always walks. Time ranges alone or with
     /// other filters always take the buckets. Default 1000.
     pub range_walk_budget: u32,
+    /// The WAL is copied into the main file (checkpointed) once it holds this many
+    /// pages (SQLite's own default is 1000; default here 4000, about 16 MiB: case rows
+    /// and index leaves rewritten by many consecutive commits are copied back once per
+    /// checkpoint, which measured 15–40 % faster CM-22 runs on ext4). A commit that
+    /// fills it checkpoints before it returns, except an import's (a large
+    /// `execute_batch`), which leaves the checkpoint to a thread of the store's own and
+    /// goes on; an import checkpoints in line only if the WAL reaches four times this.
+    /// 0: no automatic checkpoints (SQLite's meaning; the WAL then grows until
+    /// [`SqliteStore::checkpoint`] or the last connection closes).
+    pub checkpoint_pages: u32,
 }
 
 impl Default for SqliteOptions {
@@ -69,6 +80,7 @@ impl Default for SqliteOptions {
             readers: 4,
             cache_size_kib: 2048,
             range_walk_budget: 1000,
+            checkpoint_pages: 4000,
         }
     }
 }
@@ -85,6 +97,7 @@ pub struct SqliteStore {
     /// thread).
     appender: Mutex<Option<Appender>>,
     writer: Arc<Mutex<Connection>>,
+    checkpoints: Arc<Checkpoints>,
     readers: Option<Readers>,
     path: Option<PathBuf>,
     options: SqliteOptions,
@@ -104,11 +117,46 @@ struct Readers {
 
 const STATEMENT_CACHE: usize = 64;
 
-/// Checkpoint the WAL into the main file every this many pages (SQLite's default is
-/// 1000). Case rows and index leaves are rewritten by many consecutive commits; a
-/// longer WAL copies each of them back once per checkpoint instead of several times,
-/// which measured 15–40% faster CM-22 runs on ext4. The WAL then peaks around 16 MiB.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 4000;
+/// An import's commits leave checkpoints to the checkpointer thread until the WAL
+/// holds this many times [`SqliteOptions::checkpoint_pages`]: a checkpoint running
+/// beside the writer cannot restart the WAL (the writer keeps adding to it), so every
+/// so often one in line lets it start over, and the WAL stays bounded.
+const IMPORT_WAL_FACTOR: u32 = 4;
+
+/// When the writer's commits checkpoint, shared by its WAL hook, the appender thread
+/// and the checkpointer thread.
+#[derive(Debug, Default)]
+struct Checkpoints {
+    /// Set while an import commits: a full WAL is then left to the checkpointer thread.
+    deferring: AtomicBool,
+    /// An import's commit found the WAL full and left the checkpoint to that thread.
+    wanted: AtomicBool,
+}
+
+/// The writer's WAL hook, in place of SQLite's automatic checkpoint (which is the same
+/// thing without the deferral): once the WAL holds `pages` pages, a commit checkpoints
+/// (PASSIVE: it copies what no reader still needs and never waits; a WAL another
+/// checkpoint is busy with is left for the next commit) — unless it is an import's and
+/// the WAL is not yet `IMPORT_WAL_FACTOR` times that, when it only asks for one.
+fn checkpoint_hook(
+    checkpoints: Arc<Checkpoints>,
+    pages: u32,
+) -> impl FnMut(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()> + Send + 'static {
+    move |wal, in_wal| {
+        let in_wal = u32::try_from(in_wal).unwrap_or(0);
+        if in_wal < pages {
+            return Ok(());
+        }
+        if checkpoints.deferring.load(Ordering::Relaxed) && in_wal < pages.saturating_mul(IMPORT_WAL_FACTOR) {
+            checkpoints.wanted.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
+        // The commit has happened whatever the checkpoint does: its failure (busy) is
+        // not the commit's.
+        let _ = wal.checkpoint();
+        Ok(())
+    }
+}
 
 fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> Result<Connection, StoreError> {
     let shown = path.display();
@@ -135,9 +183,10 @@ fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> Result
 fn configure(conn: &Connection, options: &SqliteOptions) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "PRAGMA synchronous = {}; PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY; \
-         PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};",
+         PRAGMA wal_autocheckpoint = {};",
         options.synchronous.pragma(),
-        options.cache_size_kib
+        options.cache_size_kib,
+        options.checkpoint_pages,
     ))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     register_functions(conn)
@@ -154,7 +203,13 @@ impl SqliteStore {
     /// Opens (or creates) the store at `path` with `options`.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let writer = open_connection(&path, &options, true)?;
+        let mut writer = open_connection(&path, &options, true)?;
+        let checkpoints = Arc::new(Checkpoints::default());
+        if options.checkpoint_pages > 0 {
+            writer
+                .wal_hook(Some(checkpoint_hook(Arc::clone(&checkpoints), options.checkpoint_pages)))
+                .ctx(|| format!("configuring {}", path.display()))?;
+        }
         migrate(&writer).map_err(|e| match e {
             StoreError::Backend(inner) => backend_msg(format!("{}: {inner}", path.display())),
             other => other,
@@ -167,6 +222,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             appender: Mutex::new(None),
+            checkpoints,
             readers,
             path: Some(path),
             options,
@@ -183,6 +239,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(conn)),
             appender: Mutex::new(None),
+            checkpoints: Arc::new(Checkpoints::default()),
             readers: None,
             path: None,
             options,
@@ -234,9 +291,12 @@ impl SqliteStore {
         }
         let (jobs, queue) = mpsc::channel::<Job>();
         let writer = Arc::clone(&self.writer);
+        let checkpoints = Arc::clone(&self.checkpoints);
+        let path = self.path.clone();
         let thread = std::thread::Builder::new()
             .name("casekit-sqlite-append".into())
             .spawn(move || {
+                let mut checkpointer = None;
                 while let Ok(job) = queue.recv() {
                     let Job { batches, back } = job;
                     let mut received = Received(batches);
@@ -244,12 +304,21 @@ impl SqliteStore {
                         let _ = back.send(Back::Written(b));
                     };
                     let result = match received.next() {
-                        Some(Ok(first)) => write_batches(&writer, first, &mut received, Notes::AsWritten, &mut release),
+                        Some(Ok(first)) => {
+                            write_batches(&writer, &checkpoints, first, &mut received, Notes::AsWritten, &mut release)
+                        }
                         Some(Err(e)) => Err(e),
                         None => Ok(Vec::new()),
                     };
                     let _ = back.send(Back::Done(result));
+                    if checkpoints.wanted.swap(false, Ordering::Relaxed) {
+                        if let Some(path) = &path {
+                            Checkpointer::request(&mut checkpointer, path);
+                        }
+                    }
                 }
+                // The checkpointer (if any) ends here, before the store's connection closes.
+                drop(checkpointer);
             })
             .ok()?;
         let sender = jobs.clone();
@@ -292,6 +361,7 @@ impl SqliteStore {
 /// nothing waiting).
 fn write_batches(
     writer: &Mutex<Connection>,
+    checkpoints: &Checkpoints,
     first: AppendBatch,
     rest: &mut dyn Iterator<Item = Result<AppendBatch, StoreError>>,
     notes: Notes,
@@ -346,7 +416,11 @@ fn write_batches(
         None => flush_if_crossed(&conn, &kept, &positions).ctx(indexing),
     });
     kept.into_iter().for_each(&mut *release);
+    // An import's commit leaves a checkpoint it would make to the checkpointer thread.
+    let import = index.is_some();
+    checkpoints.deferring.store(import, Ordering::Relaxed);
     let committed = written.and_then(|()| run(&conn, "COMMIT").ctx(|| format!("case {first_case}: committing")));
+    checkpoints.deferring.store(false, Ordering::Relaxed);
     if committed.is_err() && !conn.is_autocommit() {
         let _ = run(&conn, "ROLLBACK");
     }
@@ -898,6 +972,56 @@ impl Drop for Appender {
     }
 }
 
+/// The checkpointer thread, started by the appender thread for the first checkpoint an
+/// import leaves to it, with a connection of its own: it copies the WAL into the main
+/// file while the writer goes on appending.
+struct Checkpointer {
+    requests: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    /// Asks for a checkpoint (requests made while one runs are answered by the next),
+    /// starting the thread if there is none. If none can be started, the WAL goes on
+    /// growing until a commit checkpoints in line.
+    fn request(slot: &mut Option<Checkpointer>, path: &Path) {
+        if slot.as_ref().is_none_or(|c| c.thread.as_ref().is_none_or(|t| t.is_finished())) {
+            let (requests, queue) = mpsc::channel::<()>();
+            let path = path.to_path_buf();
+            let thread = std::thread::Builder::new().name("casekit-sqlite-checkpoint".into()).spawn(move || {
+                let mut conn: Option<Connection> = None;
+                while queue.recv().is_ok() {
+                    while queue.try_recv().is_ok() {}
+                    if conn.is_none() {
+                        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                            | OpenFlags::SQLITE_OPEN_URI
+                            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                        conn = Connection::open_with_flags(&path, flags).ok();
+                    }
+                    // PASSIVE: copies what it can without waiting for anyone; what it
+                    // cannot copy (a failure too) is left for the next checkpoint.
+                    if let Some(c) = &conn {
+                        let _ = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    }
+                }
+            });
+            *slot = thread.ok().map(|t| Checkpointer { requests: Some(requests), thread: Some(t) });
+        }
+        if let Some(requests) = slot.as_ref().and_then(|c| c.requests.as_ref()) {
+            let _ = requests.send(());
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.requests.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 enum Failed {
     Interrupted,
     Store(StoreError),
@@ -948,7 +1072,7 @@ impl Store for SqliteStore {
     fn append(&self, batches: Vec<AppendBatch>) -> Result<Vec<u64>, StoreError> {
         let mut batches = batches.into_iter();
         let Some(first) = batches.next() else { return Ok(Vec::new()) };
-        write_batches(&self.writer, first, &mut batches.map(Ok), Notes::AtFlush, &mut drop)
+        write_batches(&self.writer, &self.checkpoints, first, &mut batches.map(Ok), Notes::AtFlush, &mut drop)
     }
 
     /// Writes on a thread of its own (one per store, started by the first streamed
@@ -972,7 +1096,7 @@ impl Store for SqliteStore {
         };
         if !queued {
             // No thread to spare: write on this one, as `append` does.
-            return write_batches(&self.writer, first, batches, Notes::AsWritten, &mut drop);
+            return write_batches(&self.writer, &self.checkpoints, first, batches, Notes::AsWritten, &mut drop);
         }
         let mut next = Some(Ok(first));
         let mut done = None;

@@ -244,6 +244,15 @@ fn notes_handed_over_without_their_text_are_indexed_from_the_log() {
 }
 
 #[test]
+fn checkpoints_every_few_pages_change_no_answer() {
+    // Checkpoints in line and, after imports, on the checkpointer thread, all the time.
+    let seed = seed();
+    let dir = tempfile::tempdir().expect("dir");
+    let options = SqliteOptions { checkpoint_pages: 20, ..Default::default() };
+    compare(SqliteStore::open_with(dir.path().join("cases.db"), options).expect("db"), seed.wrapping_add(11), 2500);
+}
+
+#[test]
 fn both_plans_for_time_ranges_answer_the_same() {
     // Sorting the range index's ids only, walking and giving up at once, walking only.
     let seed = seed();

@@ -1,0 +1,68 @@
+//! Checkpoints during imports: a large `execute_batch` leaves the checkpoint its commit
+//! would make to a thread of the store's own, and the WAL stays bounded all the same.
+
+use casekit::testing::cm22;
+use casekit::{Casebook, RandomIds};
+use casekit_sqlite::{SqliteOptions, SqliteStore};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// SQLite's default page size, as the store creates files.
+const PAGE: u64 = 4096;
+
+fn size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+fn book(path: &Path, checkpoint_pages: u32) -> Casebook<SqliteStore> {
+    let options = SqliteOptions { checkpoint_pages, ..SqliteOptions::default() };
+    let book = Casebook::new(SqliteStore::open_with(path, options).expect("db"));
+    book.register_program(cm22::program()).expect("program");
+    book
+}
+
+#[test]
+fn an_import_leaves_its_checkpoint_to_another_thread() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    // Three cases (66 commands: streamed) fill a WAL of 50 pages, but not four times that.
+    let book = book(&path, 50);
+    let before = size(&path);
+    cm22::run_batch(&book, 0, 3, &RandomIds).expect("import");
+    let wal = size(&dir.path().join("cases.db-wal")) / PAGE;
+    assert!((50..200).contains(&wal), "the import should leave between 50 and 200 pages in the WAL, not {wal}");
+    // Nothing more is written: only the checkpointer thread can move the WAL into the
+    // main file now.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while size(&path) <= before {
+        assert!(Instant::now() < deadline, "no checkpoint copied the import into the main file");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(book.list(&cm22::actor(), &Default::default()).expect("list").items.len(), 3);
+}
+
+#[test]
+fn a_long_import_keeps_the_wal_bounded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    let book = book(&path, 50);
+    let wal_path = dir.path().join("cases.db-wal");
+    let mut largest = 0;
+    for k in 0..40 {
+        cm22::run_batch(&book, k * 3, 3, &RandomIds).expect("import");
+        largest = largest.max(size(&wal_path) / PAGE);
+    }
+    // 40 imports write some 4,000 pages: a WAL that never started over would hold them
+    // all. It checkpoints in line at four times 50 pages, and one import adds under 200.
+    assert!(largest < 400, "the WAL grew to {largest} pages");
+    let all = casekit::CaseQuery { limit: Some(500), ..Default::default() };
+    assert_eq!(book.list(&cm22::actor(), &all).expect("list").items.len(), 120);
+    drop(book);
+    // Reopened, every case is there and verifies.
+    let book = self::book(&path, 50);
+    let page = book.list(&cm22::actor(), &all).expect("list");
+    assert_eq!(page.items.len(), 120);
+    for c in page.items.iter().step_by(17) {
+        assert!(book.verify(&cm22::actor(), c.case_id).expect("verify").valid);
+    }
+}

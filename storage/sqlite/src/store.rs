@@ -272,10 +272,21 @@ impl SqliteStore {
 
     /// Copies everything in the WAL into the main file and truncates the WAL (readers
     /// in other processes may keep parts of it alive). Not needed for durability; useful
-    /// before copying the file elsewhere.
+    /// before copying the file elsewhere. While another checkpoint runs (the store's
+    /// own after an import, or another process's) it tries again, for up to
+    /// [`SqliteOptions::busy_timeout`].
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         let conn = self.writer();
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).ctx(|| "checkpointing".into())
+        let started = std::time::Instant::now();
+        loop {
+            // The first column is 1 if the checkpoint could not finish.
+            let busy: i64 =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).ctx(|| "checkpointing".into())?;
+            if busy == 0 || started.elapsed() >= self.options.busy_timeout {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {

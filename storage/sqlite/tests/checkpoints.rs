@@ -66,3 +66,20 @@ fn a_long_import_keeps_the_wal_bounded() {
         assert!(book.verify(&cm22::actor(), c.case_id).expect("verify").valid);
     }
 }
+
+#[test]
+fn a_checkpoint_asked_for_right_after_an_import_empties_the_wal() {
+    // The import has just handed a checkpoint to the checkpointer thread, which may
+    // still be copying when this one is asked for: it waits its turn rather than give up.
+    for round in 0..20 {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("cases.db");
+        let book = book(&path, 400);
+        cm22::run_batch(&book, 0, 200, &RandomIds).expect("import");
+        let wal = size(&dir.path().join("cases.db-wal")) / PAGE;
+        assert!((400..1600).contains(&wal), "round {round}: {wal} pages in the WAL");
+        book.store().checkpoint().expect("checkpoint");
+        let wal = size(&dir.path().join("cases.db-wal"));
+        assert_eq!(wal, 0, "round {round}: the WAL still holds {wal} bytes");
+    }
+}

@@ -135,25 +135,32 @@ struct Checkpoints {
 
 /// The writer's WAL hook, in place of SQLite's automatic checkpoint (which is the same
 /// thing without the deferral): once the WAL holds `pages` pages, a commit checkpoints
-/// (PASSIVE: it copies what no reader still needs and never waits; a WAL another
-/// checkpoint is busy with is left for the next commit) — unless it is an import's and
-/// the WAL is not yet `IMPORT_WAL_FACTOR` times that, when it only asks for one.
+/// (PASSIVE: it copies what no reader still needs; a WAL another checkpoint is busy
+/// with is left for the next commit) — unless it is an import's and the WAL is not yet
+/// `IMPORT_WAL_FACTOR` times that, when it only asks the checkpointer thread for one.
+/// At that size a commit waits (up to `wait`) for a running checkpoint to finish and
+/// then makes its own, so that the WAL can start over.
 fn checkpoint_hook(
     checkpoints: Arc<Checkpoints>,
     pages: u32,
+    wait: Duration,
 ) -> impl FnMut(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()> + Send + 'static {
     move |wal, in_wal| {
         let in_wal = u32::try_from(in_wal).unwrap_or(0);
         if in_wal < pages {
             return Ok(());
         }
-        if checkpoints.deferring.load(Ordering::Relaxed) && in_wal < pages.saturating_mul(IMPORT_WAL_FACTOR) {
+        let full = in_wal >= pages.saturating_mul(IMPORT_WAL_FACTOR);
+        if checkpoints.deferring.load(Ordering::Relaxed) && !full {
             checkpoints.wanted.store(true, Ordering::Relaxed);
             return Ok(());
         }
-        // The commit has happened whatever the checkpoint does: its failure (busy) is
-        // not the commit's.
-        let _ = wal.checkpoint();
+        // The commit has happened whatever the checkpoint does: its failure is not the
+        // commit's.
+        let started = std::time::Instant::now();
+        while wal.checkpoint().is_err() && full && started.elapsed() < wait {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         Ok(())
     }
 }
@@ -207,7 +214,11 @@ impl SqliteStore {
         let checkpoints = Arc::new(Checkpoints::default());
         if options.checkpoint_pages > 0 {
             writer
-                .wal_hook(Some(checkpoint_hook(Arc::clone(&checkpoints), options.checkpoint_pages)))
+                .wal_hook(Some(checkpoint_hook(
+                    Arc::clone(&checkpoints),
+                    options.checkpoint_pages,
+                    options.busy_timeout,
+                )))
                 .ctx(|| format!("configuring {}", path.display()))?;
         }
         migrate(&writer).map_err(|e| match e {

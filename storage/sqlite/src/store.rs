@@ -987,7 +987,9 @@ impl Drop for Appender {
             if self.pid == std::process::id() {
                 let _ = t.join();
             } else {
-                // A forked child: the thread was its parent's; joining would wait forever.
+                // A forked child: the thread was its parent's and is not here. Joining
+                // would return at once (glibc counts it finished) and then panic, its
+                // result never having come.
                 std::mem::forget(t);
             }
         }

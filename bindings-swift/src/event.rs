@@ -69,8 +69,8 @@ impl RecordedEvent {
             event_type: event.type_name().to_owned(),
             event_json: to_json(&event)?,
             event: event.into(),
-            prev_hash,
-            hash,
+            prev_hash: prev_hash.to_string(),
+            hash: hash.to_string(),
             redacted,
         })
     }

@@ -626,7 +626,7 @@ impl From<casekit::CaseState> for CaseView {
         CaseView {
             id: id.to_string(),
             version,
-            head_hash,
+            head_hash: head_hash.to_string(),
             phase,
             program: program.0,
             client_id: client_id.to_string(),
@@ -1312,7 +1312,14 @@ pub struct VerifyReport {
 impl From<casekit::VerifyReport> for VerifyReport {
     fn from(r: casekit::VerifyReport) -> Self {
         let casekit::VerifyReport { case_id, events_checked, valid, first_broken_sequence, problem, head_hash } = r;
-        VerifyReport { case_id: case_id.to_string(), events_checked, valid, first_broken_sequence, problem, head_hash }
+        VerifyReport {
+            case_id: case_id.to_string(),
+            events_checked,
+            valid,
+            first_broken_sequence,
+            problem,
+            head_hash: head_hash.map(|h| h.to_string()),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::command::{AttachDocument, Command, OpenCase};
 use crate::decide::{decide, Context};
 use crate::envelope::{fold, seal, seal_onto, Sealed};
 use crate::error::{from_store, Error, Result, StoreError};
-use crate::event::{event_hash, sha256_hex, Event, RecordedEvent, StoredEvent, GENESIS_HASH};
+use crate::event::{event_hash, sha256_hex, Event, EventHash, RecordedEvent, StoredEvent, GENESIS_HASH};
 use crate::ids::{CaseId, DocumentId};
 use crate::model::Phase;
 use crate::program::{Program, ProgramCatalog};
@@ -82,7 +82,7 @@ pub struct VerifyReport {
     /// What failed.
     pub problem: Option<String>,
     /// Hash of the last event checked.
-    pub head_hash: Option<String>,
+    pub head_hash: Option<EventHash>,
 }
 
 /// A document's bytes and metadata, for [`Casebook::attach_document`].
@@ -969,7 +969,7 @@ fn redact(actor: &Actor, mut state: CaseState) -> CaseState {
 /// Checks a case's stored events: contiguous sequences, each chained to the previous
 /// hash, each hash recomputed over the stored bytes, each payload decodable.
 pub fn verify_chain(case_id: CaseId, stored: &[StoredEvent]) -> VerifyReport {
-    let mut prev = GENESIS_HASH.to_owned();
+    let mut prev = GENESIS_HASH;
     let mut checked = 0u64;
     for (i, e) in stored.iter().enumerate() {
         let expected_seq = i as u64 + 1;
@@ -993,10 +993,10 @@ pub fn verify_chain(case_id: CaseId, stored: &[StoredEvent]) -> VerifyReport {
                 valid: false,
                 first_broken_sequence: Some(expected_seq),
                 problem: Some(problem),
-                head_hash: (checked > 0).then(|| prev.clone()),
+                head_hash: (checked > 0).then_some(prev),
             };
         }
-        prev.clone_from(&e.hash);
+        prev = e.hash;
         checked += 1;
     }
     VerifyReport {

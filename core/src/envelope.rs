@@ -2,7 +2,7 @@
 
 use crate::decide::Context;
 use crate::error::{Error, StoreError};
-use crate::event::{event_hash, Event, RecordedEvent, StoredEvent, GENESIS_HASH, SCHEMA_VERSION};
+use crate::event::{event_hash, Event, EventHash, RecordedEvent, StoredEvent, GENESIS_HASH, SCHEMA_VERSION};
 use crate::ids::{CaseId, EventId};
 use crate::state::{evolve, CaseState};
 
@@ -35,11 +35,11 @@ pub fn seal(prev: Option<&CaseState>, events: Vec<Event>, ctx: &Context<'_>) -> 
 
 /// Where the chain of the case in `prev` goes on: its id, version and head hash (a new
 /// case's, if `prev` is `None` and `events` open one).
-fn chain_head(prev: Option<&CaseState>, events: &[Event]) -> Result<(CaseId, u64, String), Error> {
+fn chain_head(prev: Option<&CaseState>, events: &[Event]) -> Result<(CaseId, u64, EventHash), Error> {
     match prev {
-        Some(s) => Ok((s.id, s.version, s.head_hash.clone())),
+        Some(s) => Ok((s.id, s.version, s.head_hash)),
         None => match events.first() {
-            Some(Event::CaseOpened { case_id, .. }) => Ok((*case_id, 0, GENESIS_HASH.to_owned())),
+            Some(Event::CaseOpened { case_id, .. }) => Ok((*case_id, 0, GENESIS_HASH)),
             _ => Err(Error::integrity(None, "a new case must start with case_opened")),
         },
     }
@@ -85,11 +85,11 @@ pub(crate) fn seal_onto(
             event_type: event.type_name().to_owned(),
             schema_version: SCHEMA_VERSION,
             payload,
-            prev_hash: std::mem::take(&mut prev_hash),
-            hash: String::new(),
+            prev_hash,
+            hash: EventHash::default(),
         };
         s.hash = event_hash(&s);
-        prev_hash.clone_from(&s.hash);
+        prev_hash = s.hash;
         into.recorded.push(RecordedEvent {
             event_id: s.event_id,
             case_id,
@@ -99,8 +99,8 @@ pub(crate) fn seal_onto(
             actor: s.actor.clone(),
             schema_version: SCHEMA_VERSION,
             event,
-            prev_hash: s.prev_hash.clone(),
-            hash: s.hash.clone(),
+            prev_hash: s.prev_hash,
+            hash: s.hash,
             redacted: false,
         });
         into.stored.push(s);

@@ -12,14 +12,135 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 use uuid::Uuid;
 
 /// The schema version new events are written with. Bump it when an event's JSON
 /// changes, and teach [`upcast`] to turn the old shape into the new one.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The hash the first event of every case chains to.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The hash the first event of every case chains to (64 zeros as text).
+pub const GENESIS_HASH: EventHash = EventHash([0; 32]);
+
+/// A link of a case's hash chain: the SHA-256 of an event's envelope and payload
+/// ([`event_hash`]). Written and read as 64 lowercase hex digits (`Display`, `FromStr`,
+/// serde); kept as the 32 bytes, so sealing an event allocates nothing for its hashes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct EventHash(pub [u8; 32]);
+
+/// An [`EventHash`] as hex text, on the stack ([`EventHash::hex`]).
+#[derive(Clone, Copy)]
+pub struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    /// The 64 lowercase hex digits.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written into it.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl EventHash {
+    /// The digest's bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The digest as lowercase hex, without allocating (for hashing and binding).
+    pub fn hex(&self) -> HexDigest {
+        let mut out = [0u8; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            if let [hi, lo] = pair {
+                *hi = hex_digit(b >> 4);
+                *lo = hex_digit(b & 0x0f);
+            }
+        }
+        HexDigest(out)
+    }
+
+    /// The digest from 32 bytes (a store's BLOB column), or `None` for another length.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        <[u8; 32]>::try_from(bytes).ok().map(EventHash)
+    }
+}
+
+/// Text that is not 64 hex digits, where an [`EventHash`] was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidHash(String);
+
+impl fmt::Display for InvalidHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a SHA-256 hash (64 hex digits): {:?}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidHash {}
+
+impl FromStr for EventHash {
+    type Err = InvalidHash;
+
+    /// 64 hex digits, either case.
+    fn from_str(text: &str) -> Result<Self, InvalidHash> {
+        let invalid = || InvalidHash(text.chars().take(80).collect());
+        let digits = text.as_bytes();
+        if digits.len() != 64 {
+            return Err(invalid());
+        }
+        let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut out = [0u8; 32];
+        for (b, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            match pair {
+                [hi, lo] => match (nibble(*hi), nibble(*lo)) {
+                    (Some(hi), Some(lo)) => *b = hi << 4 | lo,
+                    _ => return Err(invalid()),
+                },
+                _ => return Err(invalid()),
+            }
+        }
+        Ok(EventHash(out))
+    }
+}
+
+impl fmt::Display for EventHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.hex().as_str())
+    }
+}
+
+impl fmt::Debug for EventHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EventHash({})", self.hex().as_str())
+    }
+}
+
+impl PartialEq<str> for EventHash {
+    fn eq(&self, other: &str) -> bool {
+        self.hex().as_str().eq_ignore_ascii_case(other)
+    }
+}
+
+impl Serialize for EventHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.hex().as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventHash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = EventHash;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a SHA-256 hash as 64 hex digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<EventHash, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
 
 /// Everything that can happen to a case. JSON: `{"type": "goal_added", ...fields}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -490,9 +611,9 @@ pub struct RecordedEvent {
     /// What happened.
     pub event: Event,
     /// Hash of the previous event of the case ([`GENESIS_HASH`] for the first).
-    pub prev_hash: String,
+    pub prev_hash: EventHash,
     /// Hash of this event.
-    pub hash: String,
+    pub hash: EventHash,
     /// True when parts of the payload were withheld from the reader (confidential notes).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
@@ -521,9 +642,9 @@ pub struct StoredEvent {
     /// The event's JSON, as hashed.
     pub payload: String,
     /// Hash of the previous event of the case.
-    pub prev_hash: String,
+    pub prev_hash: EventHash,
     /// Hash of this event.
-    pub hash: String,
+    pub hash: EventHash,
 }
 
 /// Formats a timestamp the one way it is hashed and stored: RFC 3339, microseconds, `Z`.
@@ -613,14 +734,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     to_hex(&Sha256::digest(bytes))
 }
 
-/// Lowercase hex of a digest (a table lookup: this runs for every event appended).
-fn to_hex(bytes: &[u8]) -> String {
+/// The lowercase hex digit of a nibble (0..=15).
+fn hex_digit(nibble: u8) -> u8 {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')
+}
+
+/// Lowercase hex of a digest.
+fn to_hex(bytes: &[u8]) -> String {
     let mut out = Vec::with_capacity(bytes.len() * 2);
-    let digit = |nibble: u8| HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
     for b in bytes {
-        out.push(digit(b >> 4));
-        out.push(digit(b & 0x0f));
+        out.push(hex_digit(b >> 4));
+        out.push(hex_digit(b & 0x0f));
     }
     // Only ASCII digits and letters went in.
     String::from_utf8(out).unwrap_or_default()
@@ -644,14 +769,15 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
 
 /// The hash of an event: SHA-256 over its length-prefixed envelope fields and payload,
 /// chained to the previous hash.
-pub fn event_hash(e: &StoredEvent) -> String {
+pub fn event_hash(e: &StoredEvent) -> EventHash {
     let mut h = Sha256::new();
     let mut uuid_buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let mut field = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
     };
-    field(e.prev_hash.as_bytes());
+    // The previous hash enters as its hex text, as it always has.
+    field(e.prev_hash.hex().as_str().as_bytes());
     field(e.event_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
     field(e.case_id.0.hyphenated().encode_lower(&mut uuid_buf).as_bytes());
     let mut num = [0u8; 20];
@@ -665,7 +791,7 @@ pub fn event_hash(e: &StoredEvent) -> String {
     field(e.event_type.as_bytes());
     field(decimal(u64::from(e.schema_version), &mut num));
     field(e.payload.as_bytes());
-    to_hex(&h.finalize())
+    EventHash(h.finalize().into())
 }
 
 /// Turns an older payload into the current shape. Every schema change adds an arm here
@@ -719,8 +845,8 @@ impl StoredEvent {
             actor: self.actor.clone(),
             schema_version: SCHEMA_VERSION,
             event,
-            prev_hash: self.prev_hash.clone(),
-            hash: self.hash.clone(),
+            prev_hash: self.prev_hash,
+            hash: self.hash,
             redacted: false,
         })
     }
@@ -730,6 +856,28 @@ impl StoredEvent {
 #[allow(clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_hash_is_its_hex_text_both_ways() {
+        let hash = EventHash(Sha256::digest(b"casekit").into());
+        let text = to_hex(hash.as_bytes());
+        assert_eq!(hash.to_string(), text);
+        assert_eq!(hash.hex().as_str(), text);
+        assert_eq!(text.parse::<EventHash>(), Ok(hash));
+        assert_eq!(text.to_uppercase().parse::<EventHash>(), Ok(hash));
+        assert!(hash == *text.to_uppercase().as_str());
+        assert_eq!(serde_json::to_string(&hash).expect("serialize"), format!("\"{text}\""));
+        assert_eq!(serde_json::from_str::<EventHash>(&format!("\"{text}\"")).expect("deserialize"), hash);
+        assert_eq!(GENESIS_HASH.to_string(), "0".repeat(64));
+        assert_eq!(EventHash::from_slice(hash.as_bytes()), Some(hash));
+        assert_eq!(EventHash::from_slice(&[1; 31]), None);
+        for bad in ["", "00", &"0".repeat(63), &"0".repeat(65), &format!("{}g", "0".repeat(63)), &"é".repeat(32)] {
+            let err = bad.parse::<EventHash>().expect_err(bad);
+            assert!(err.to_string().contains("64 hex digits"), "{err}");
+            assert!(serde_json::from_str::<EventHash>(&format!("{bad:?}")).is_err());
+        }
+        assert!(serde_json::from_str::<EventHash>("7").is_err());
+    }
 
     #[test]
     fn decimal_digits_are_to_string() {

@@ -53,7 +53,7 @@ pub use engine::{
     PIPELINE_FROM,
 };
 pub use error::{Error, ErrorCode, Result, StoreError};
-pub use event::{Event, RecordedEvent, StoredEvent};
+pub use event::{Event, EventHash, RecordedEvent, StoredEvent};
 pub use ids::*;
 pub use memory::MemoryStore;
 pub use model::{Phase, Priority};

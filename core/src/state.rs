@@ -2,7 +2,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::Error;
-use crate::event::{Event, RecordedEvent, GENESIS_HASH};
+use crate::event::{Event, EventHash, RecordedEvent, GENESIS_HASH};
 use crate::ids::*;
 use crate::model::*;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ pub struct CaseState {
     /// The number of events so far (the sequence number of the last one).
     pub version: u64,
     /// Hash of the last event: the head of the audit chain.
-    pub head_hash: String,
+    pub head_hash: EventHash,
     /// The lifecycle phase.
     pub phase: Phase,
     /// The program the case belongs to.
@@ -93,7 +93,7 @@ impl CaseState {
         Some(CaseState {
             id: *case_id,
             version: e.sequence,
-            head_hash: e.hash.clone(),
+            head_hash: e.hash,
             phase: Phase::Intake,
             program: program.clone(),
             client_id: *client_id,
@@ -175,7 +175,7 @@ impl CaseState {
 /// applies; an event that refers to a record that is not there changes nothing.
 pub fn evolve(mut s: CaseState, e: &RecordedEvent) -> CaseState {
     s.version = e.sequence;
-    s.head_hash.clone_from(&e.hash);
+    s.head_hash = e.hash;
     s.updated_at = e.recorded_at;
     let at = e.recorded_at;
     match &e.event {

@@ -212,8 +212,8 @@ fn stored(event_type: &str, schema_version: u32, payload: &str) -> StoredEvent {
         event_type: event_type.into(),
         schema_version,
         payload: payload.into(),
-        prev_hash: casekit::event::GENESIS_HASH.into(),
-        hash: String::new(),
+        prev_hash: casekit::event::GENESIS_HASH,
+        hash: casekit::EventHash::default(),
     }
 }
 

@@ -10,7 +10,7 @@
 //! naming the case where the row names one.
 
 use crate::error::integrity;
-use casekit::{ActorId, CaseId, CaseSummary, EventId, StoreError, StoredEvent, Timestamp};
+use casekit::{ActorId, CaseId, CaseSummary, EventHash, EventId, StoreError, StoredEvent, Timestamp};
 use chrono::DateTime;
 use postgres::types::FromSql;
 use postgres::Row;
@@ -80,9 +80,15 @@ pub(crate) fn event_from_row(row: &Row, case_id: Option<CaseId>) -> Result<Store
         schema_version: u32::try_from(schema_version)
             .map_err(|_| fail(format!("schema version {schema_version} is out of range")))?,
         payload: get(row, 8, "payload", &fail)?,
-        prev_hash: get(row, 9, "prev_hash", &fail)?,
-        hash: get(row, 10, "hash", &fail)?,
+        prev_hash: get_hash(row, 9, "prev_hash", &fail)?,
+        hash: get_hash(row, 10, "hash", &fail)?,
     })
+}
+
+/// Reads a hash column (64 hex digits).
+fn get_hash(row: &Row, i: usize, what: &str, fail: &dyn Fn(String) -> StoreError) -> Result<EventHash, StoreError> {
+    let text: &str = get(row, i, what, fail)?;
+    text.parse().map_err(|e| fail(format!("{what}: {e}")))
 }
 
 /// Reads a `(case_id, summary)` row.

@@ -210,8 +210,8 @@ impl EventColumns {
                 backend_msg(format!("case {}: event {}: schema version out of range", e.case_id, e.sequence))
             })?);
             c.payload.push(e.payload.clone());
-            c.prev_hash.push(e.prev_hash.clone());
-            c.hash.push(e.hash.clone());
+            c.prev_hash.push(e.prev_hash.to_string());
+            c.hash.push(e.hash.to_string());
         }
         Ok(c)
     }

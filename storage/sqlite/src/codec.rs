@@ -7,15 +7,16 @@
 //!   compared as plain integers by the indexes. Summary times used only for filtering
 //!   are floored to the microsecond; the summary itself is kept as JSON, exactly.
 //!
-//! - Hashes (`prev_hash`, `hash`) are 32-byte BLOBs when they are lowercase SHA-256
-//!   hex, as core writes them (64 bytes less per event); anything else is kept as the
-//!   TEXT it was, so every value round-trips exactly.
+//! - Hashes (`prev_hash`, `hash`) are their 32 bytes as BLOBs (64 bytes less per event
+//!   than the hex text). Files written before `EventHash` kept a hash that was not
+//!   lowercase hex as TEXT; core never wrote one, and such a row reads back if it is 64
+//!   hex digits, else it is an integrity error.
 //!
 //! Reading never panics: a value of the wrong type or shape is an integrity error
 //! naming the case where the row names one.
 
 use crate::error::integrity;
-use casekit::{ActorId, CaseId, CaseSummary, EventId, StoreError, StoredEvent, Timestamp};
+use casekit::{ActorId, CaseId, CaseSummary, EventHash, EventId, StoreError, StoredEvent, Timestamp};
 use chrono::DateTime;
 use rusqlite::types::ValueRef;
 use rusqlite::Row;
@@ -30,64 +31,22 @@ pub(crate) fn id_bytes(id: Uuid) -> [u8; 16] {
     *id.as_bytes()
 }
 
-/// A hash as stored: 32 bytes if it is canonical lowercase hex, else the text itself.
-/// Bound as a statement parameter without allocating (two per event appended).
-pub(crate) enum HashParam<'a> {
-    Bytes([u8; 32]),
-    Text(&'a str),
-}
-
-impl<'a> HashParam<'a> {
-    pub(crate) fn of(hex: &'a str) -> Self {
-        fn nibble(c: u8) -> Option<u8> {
-            match c {
-                b'0'..=b'9' => Some(c - b'0'),
-                b'a'..=b'f' => Some(c - b'a' + 10),
-                _ => None,
-            }
-        }
-        let b = hex.as_bytes();
-        if b.len() != 64 {
-            return HashParam::Text(hex);
-        }
-        let mut out = [0u8; 32];
-        for (slot, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-            match (pair.first().copied().and_then(nibble), pair.get(1).copied().and_then(nibble)) {
-                (Some(hi), Some(lo)) => *slot = (hi << 4) | lo,
-                _ => return HashParam::Text(hex),
-            }
-        }
-        HashParam::Bytes(out)
-    }
-}
-
-impl rusqlite::ToSql for HashParam<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(match self {
-            HashParam::Bytes(b) => rusqlite::types::ToSqlOutput::Borrowed(ValueRef::Blob(b)),
-            HashParam::Text(t) => rusqlite::types::ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
-        })
-    }
-}
-
-/// Reads a hash stored as a [`HashParam`].
+/// Reads a hash: 32 bytes, or (in a row written by hand or by an older tool) its 64 hex
+/// digits as text. Anything else is not a hash.
 pub(crate) fn get_hash(
     row: &Row<'_>,
     i: usize,
     what: &str,
     fail: &dyn Fn(String) -> StoreError,
-) -> Result<String, StoreError> {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+) -> Result<EventHash, StoreError> {
     match value(row, i, fail)? {
-        ValueRef::Blob(b) if b.len() == 32 => {
-            let mut s = String::with_capacity(64);
-            for byte in b {
-                s.push(char::from(HEX[usize::from(byte >> 4)]));
-                s.push(char::from(HEX[usize::from(byte & 15)]));
-            }
-            Ok(s)
+        ValueRef::Blob(b) => {
+            EventHash::from_slice(b).ok_or_else(|| fail(format!("{what} is {} bytes, not a SHA-256 hash", b.len())))
         }
-        ValueRef::Text(_) => get_text(row, i, what, fail),
+        ValueRef::Text(t) => std::str::from_utf8(t)
+            .map_err(|_| fail(format!("{what} is not UTF-8 text")))?
+            .parse()
+            .map_err(|e| fail(format!("{what}: {e}"))),
         other => Err(fail(format!("{what} is {:?}, not a hash", other.data_type()))),
     }
 }
@@ -236,27 +195,42 @@ pub(crate) fn summary_from_row(row: &Row<'_>) -> Result<CaseSummary, StoreError>
 mod tests {
     use super::*;
 
-    fn round_trip(hash: &str) -> String {
+    fn read(value: rusqlite::types::Value) -> Result<EventHash, StoreError> {
         let conn = rusqlite::Connection::open_in_memory().expect("db");
         let mut stmt = conn.prepare("SELECT ?1").expect("stmt");
-        let mut rows = stmt.query([HashParam::of(hash)]).expect("query");
+        let mut rows = stmt.query([value]).expect("query");
         let row = rows.next().expect("step").expect("row");
-        get_hash(row, 0, "hash", &|m| integrity(None, m)).expect("decode")
+        get_hash(row, 0, "hash", &|m| integrity(None, m))
     }
 
     #[test]
-    fn canonical_hashes_are_stored_as_32_bytes_and_come_back_the_same() {
-        let h = casekit::event::sha256_hex(b"x");
-        assert!(matches!(HashParam::of(&h), HashParam::Bytes(_)));
-        assert_eq!(round_trip(&h), h);
+    fn hashes_are_stored_as_their_32_bytes_and_come_back_the_same() {
+        let h: EventHash = casekit::event::sha256_hex(b"x").parse().expect("hex");
+        let conn = rusqlite::Connection::open_in_memory().expect("db");
+        let back: Vec<u8> = conn.query_row("SELECT ?1", [&h.as_bytes()[..]], |r| r.get(0)).expect("query");
+        assert_eq!(back, h.as_bytes());
+        assert_eq!(read(rusqlite::types::Value::Blob(back)).expect("decode"), h);
     }
 
     #[test]
-    fn anything_else_is_kept_as_text() {
-        let upper = casekit::event::sha256_hex(b"x").to_uppercase();
-        for odd in ["", "abc", upper.as_str(), &"g".repeat(64), "ü".repeat(32).as_str()] {
-            assert!(matches!(HashParam::of(odd), HashParam::Text(_)), "{odd}");
-            assert_eq!(round_trip(odd), odd);
+    fn hex_text_reads_back_and_anything_else_is_an_integrity_error() {
+        use rusqlite::types::Value;
+        let hex = casekit::event::sha256_hex(b"x");
+        let h: EventHash = hex.parse().expect("hex");
+        assert_eq!(read(Value::Text(hex.clone())).expect("lower"), h);
+        assert_eq!(read(Value::Text(hex.to_uppercase())).expect("upper"), h);
+        for odd in [
+            Value::Text(String::new()),
+            Value::Text("abc".into()),
+            Value::Text("g".repeat(64)),
+            Value::Text("ü".repeat(32)),
+            Value::Blob(vec![0; 31]),
+            Value::Integer(7),
+            Value::Null,
+        ] {
+            let err = read(odd.clone()).expect_err("not a hash");
+            assert!(matches!(err, StoreError::Integrity { .. }), "{odd:?}: {err}");
+            assert!(err.to_string().contains("hash"), "{err}");
         }
     }
 

@@ -1,8 +1,7 @@
 //! `SqliteStore`: connections, appends, reads, queries and blobs.
 
 use crate::codec::{
-    event_from_row, get_text, get_u64, id_bytes, int, is_whole_micros, micros, summary_from_row, HashParam,
-    EVENT_COLUMNS,
+    event_from_row, get_text, get_u64, id_bytes, int, is_whole_micros, micros, summary_from_row, EVENT_COLUMNS,
 };
 use crate::error::{backend_msg, integrity, Context};
 use crate::query::{keeps_few, plan, plan_by_time, search, time_range, Plan};
@@ -819,8 +818,8 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
                 e.event_type,
                 e.schema_version,
                 e.payload,
-                HashParam::of(&e.prev_hash),
-                HashParam::of(&e.hash),
+                &e.prev_hash.as_bytes()[..],
+                &e.hash.as_bytes()[..],
             ])
             .ctx(ctx)?;
         positions.push(u64::try_from(conn.last_insert_rowid()).unwrap_or(0));

@@ -83,8 +83,8 @@ fn write_fixture(path: &Path, version: u32, schema: &str, book: &Casebook<Memory
                 e.event_type,
                 e.schema_version,
                 e.payload,
-                e.prev_hash,
-                e.hash
+                e.prev_hash.to_string(),
+                e.hash.to_string()
             ],
         )
         .expect("event");

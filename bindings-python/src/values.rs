@@ -41,7 +41,13 @@ impl Actor {
                 Some(p) if !p.is_none() => convert::from_py(p, "programs")?,
                 _ => Vec::new(),
             };
-            Ok(Actor { inner: Arc::new(casekit::Actor::new(ActorId(id), roles, programs.into_iter().map(ProgramId))) })
+            Ok(Actor {
+                inner: Arc::new(casekit::Actor::new(
+                    ActorId::from(id),
+                    roles,
+                    programs.into_iter().map(ProgramId::from),
+                )),
+            })
         })
     }
 

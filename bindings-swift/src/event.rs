@@ -64,7 +64,7 @@ impl RecordedEvent {
             sequence,
             position,
             recorded_at: time_text(&recorded_at),
-            actor: actor.0,
+            actor: actor.to_string(),
             schema_version,
             event_type: event.type_name().to_owned(),
             event_json: to_json(&event)?,
@@ -429,12 +429,12 @@ impl From<E> for Event {
             E::CaseOpened { case_id, program, client_id, client, priority, tags, assigned_to, custom_fields } => {
                 Event::CaseOpened {
                     case_id: case_id.to_string(),
-                    program: program.0,
+                    program: program.to_string(),
                     client_id: client_id.to_string(),
                     client: client.into(),
                     priority,
                     tags,
-                    assigned_to: assigned_to.map(|a| a.0),
+                    assigned_to: assigned_to.map(|a| a.to_string()),
                     custom_fields_json: json_text(&custom_fields),
                 }
             }
@@ -482,8 +482,8 @@ impl From<E> for Event {
                 goal_outcomes: goal_outcomes.into_iter().map(Into::into).collect(),
             },
             E::CaseReopened { reason, cycle } => Event::CaseReopened { reason, cycle },
-            E::WorkerAssigned { worker, role } => Event::WorkerAssigned { worker: worker.0, role },
-            E::WorkerUnassigned { worker } => Event::WorkerUnassigned { worker: worker.0 },
+            E::WorkerAssigned { worker, role } => Event::WorkerAssigned { worker: worker.to_string(), role },
+            E::WorkerUnassigned { worker } => Event::WorkerUnassigned { worker: worker.to_string() },
             E::NoteAdded { note_id, kind, text, confidential } => {
                 Event::NoteAdded { note_id: note_id.to_string(), kind, text, confidential }
             }
@@ -505,21 +505,21 @@ impl From<E> for Event {
             }
             E::CaseTransferred { referral_id, from_program, to_program, to_worker, reason } => Event::CaseTransferred {
                 referral_id: referral_id.to_string(),
-                from_program: from_program.0,
-                to_program: to_program.map(|p| p.0),
-                to_worker: to_worker.map(|w| w.0),
+                from_program: from_program.to_string(),
+                to_program: to_program.map(|p| p.to_string()),
+                to_worker: to_worker.map(|w| w.to_string()),
                 reason,
             },
             E::TaskAdded { task_id, title, due, assignee } => Event::TaskAdded {
                 task_id: task_id.to_string(),
                 title,
                 due: due.as_ref().map(time_text),
-                assignee: assignee.map(|a| a.0),
+                assignee: assignee.map(|a| a.to_string()),
             },
             E::TaskCompleted { task_id } => Event::TaskCompleted { task_id: task_id.to_string() },
             E::TaskCancelled { task_id, reason } => Event::TaskCancelled { task_id: task_id.to_string(), reason },
             E::TaskReassigned { task_id, assignee } => {
-                Event::TaskReassigned { task_id: task_id.to_string(), assignee: assignee.0 }
+                Event::TaskReassigned { task_id: task_id.to_string(), assignee: assignee.to_string() }
             }
             E::TaskDueChanged { task_id, due } => {
                 Event::TaskDueChanged { task_id: task_id.to_string(), due: due.as_ref().map(time_text) }

@@ -628,7 +628,7 @@ impl From<casekit::CaseState> for CaseView {
             version,
             head_hash: head_hash.to_string(),
             phase,
-            program: program.0,
+            program: program.to_string(),
             client_id: client_id.to_string(),
             client: client.into(),
             assignments: all(assignments),
@@ -650,7 +650,7 @@ impl From<casekit::CaseState> for CaseView {
             closure: closure.map(Into::into),
             reopened_count,
             opened_at: time_text(&opened_at),
-            opened_by: opened_by.0,
+            opened_by: opened_by.to_string(),
             updated_at: time_text(&updated_at),
         }
     }
@@ -670,7 +670,7 @@ pub struct Assignment {
 impl From<m::Assignment> for Assignment {
     fn from(a: m::Assignment) -> Self {
         let m::Assignment { worker, role, assigned_at } = a;
-        Assignment { worker: worker.0, role, assigned_at: time_text(&assigned_at) }
+        Assignment { worker: worker.to_string(), role, assigned_at: time_text(&assigned_at) }
     }
 }
 
@@ -727,7 +727,7 @@ impl From<m::Assessment> for Assessment {
             risk_flags,
             cycle,
             recorded_at: time_text(&recorded_at),
-            recorded_by: recorded_by.0,
+            recorded_by: recorded_by.to_string(),
         }
     }
 }
@@ -854,7 +854,7 @@ impl From<m::ServiceDelivery> for ServiceDelivery {
             delivered_on: date_text(&delivered_on),
             units,
             note,
-            recorded_by: recorded_by.0,
+            recorded_by: recorded_by.to_string(),
         }
     }
 }
@@ -887,7 +887,7 @@ impl From<m::Task> for CaseTask {
             id: id.to_string(),
             title,
             due: due.as_ref().map(time_text),
-            assignee: assignee.map(|a| a.0),
+            assignee: assignee.map(|a| a.to_string()),
             status,
             created_at: time_text(&created_at),
             finished_at: finished_at.as_ref().map(time_text),
@@ -916,7 +916,14 @@ pub struct Note {
 impl From<m::Note> for Note {
     fn from(n: m::Note) -> Self {
         let m::Note { id, kind, text, confidential, author, created_at } = n;
-        Note { id: id.to_string(), kind, text, confidential, author: author.0, created_at: time_text(&created_at) }
+        Note {
+            id: id.to_string(),
+            kind,
+            text,
+            confidential,
+            author: author.to_string(),
+            created_at: time_text(&created_at),
+        }
     }
 }
 
@@ -964,8 +971,8 @@ impl From<m::Referral> for Referral {
             kind,
             organization,
             service,
-            to_program: to_program.map(|p| p.0),
-            to_worker: to_worker.map(|w| w.0),
+            to_program: to_program.map(|p| p.to_string()),
+            to_worker: to_worker.map(|w| w.to_string()),
             reason,
             status,
             created_at: time_text(&created_at),
@@ -1005,7 +1012,7 @@ impl From<m::DocumentMeta> for DocumentMeta {
             sha256,
             size_bytes,
             category,
-            attached_by: attached_by.0,
+            attached_by: attached_by.to_string(),
             attached_at: time_text(&attached_at),
         }
     }
@@ -1037,7 +1044,7 @@ impl From<m::OutcomeMeasurement> for OutcomeMeasurement {
             value,
             measured_on: date_text(&measured_on),
             note,
-            recorded_by: recorded_by.0,
+            recorded_by: recorded_by.to_string(),
         }
     }
 }
@@ -1080,7 +1087,7 @@ impl From<m::Closure> for Closure {
             reason,
             summary,
             goal_outcomes: all(goal_outcomes),
-            closed_by: closed_by.0,
+            closed_by: closed_by.to_string(),
             closed_at: time_text(&closed_at),
         }
     }
@@ -1166,14 +1173,14 @@ impl From<casekit::CaseSummary> for CaseSummary {
         } = s;
         CaseSummary {
             case_id: case_id.to_string(),
-            program: program.0,
+            program: program.to_string(),
             phase,
             client_id: client_id.to_string(),
             client_name,
             priority,
             tags,
-            assignees: assignees.into_iter().map(|a| a.0).collect(),
-            primary_worker: primary_worker.map(|w| w.0),
+            assignees: assignees.into_iter().map(|a| a.to_string()).collect(),
+            primary_worker: primary_worker.map(|w| w.to_string()),
             on_hold,
             next_due: next_due.as_ref().map(time_text),
             open_tasks,
@@ -1404,7 +1411,7 @@ impl From<casekit::Program> for Program {
         use casekit::program::{CustomFieldDef as D, CustomFieldKind as K};
         let casekit::Program { id, name, required_instruments, custom_fields } = p;
         Program {
-            id: id.0,
+            id: id.to_string(),
             name,
             required_instruments,
             custom_fields: custom_fields

@@ -82,7 +82,7 @@ pub(crate) fn seal_onto(
             position: 0,
             recorded_at: ctx.now,
             actor: ctx.actor.id.clone(),
-            event_type: event.type_name().to_owned(),
+            event_type: event.type_name().into(),
             schema_version: SCHEMA_VERSION,
             payload,
             prev_hash,

@@ -11,6 +11,7 @@ use chrono::{NaiveDate, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -635,8 +636,9 @@ pub struct StoredEvent {
     pub recorded_at: Timestamp,
     /// Who caused it.
     pub actor: ActorId,
-    /// Event type name (`goal_added`), for indexes and exports.
-    pub event_type: String,
+    /// Event type name (`goal_added`), for indexes and exports. Borrowed from
+    /// [`Event::type_name`] when sealed, so sealing does not allocate it.
+    pub event_type: Cow<'static, str>,
     /// Schema version of the payload.
     pub schema_version: u32,
     /// The event's JSON, as hashed.

@@ -209,7 +209,7 @@ fn stored(event_type: &str, schema_version: u32, payload: &str) -> StoredEvent {
         position: 1,
         recorded_at: t0(),
         actor: "sam".into(),
-        event_type: event_type.into(),
+        event_type: event_type.to_owned().into(),
         schema_version,
         payload: payload.into(),
         prev_hash: casekit::event::GENESIS_HASH,

@@ -75,8 +75,8 @@ pub(crate) fn event_from_row(row: &Row, case_id: Option<CaseId>) -> Result<Store
         case_id: CaseId(get(row, 2, "case id", &fail)?),
         sequence: get_u64(row, 3, "sequence", &fail)?,
         recorded_at: get(row, 4, "recorded_at", &fail)?,
-        actor: ActorId(get(row, 5, "actor", &fail)?),
-        event_type: get(row, 6, "event type", &fail)?,
+        actor: ActorId::from(get::<String>(row, 5, "actor", &fail)?),
+        event_type: get::<String>(row, 6, "event type", &fail)?.into(),
         schema_version: u32::try_from(schema_version)
             .map_err(|_| fail(format!("schema version {schema_version} is out of range")))?,
         payload: get(row, 8, "payload", &fail)?,

@@ -56,17 +56,17 @@ pub(crate) fn plan(q: &StoreQuery<'_>) -> Option<Plan> {
     let mut p = Plan { sql: String::with_capacity(512), params: Vec::new() };
     let mut clauses: Vec<String> = Vec::new();
     if let Some(programs) = &q.programs {
-        let programs: Vec<String> = programs.iter().map(|p| p.0.clone()).collect();
+        let programs: Vec<String> = programs.iter().map(|p| p.to_string()).collect();
         clauses.push(format!("c.program = ANY({})", p.param(programs)));
     }
     if let Some(phase) = f.phase {
         clauses.push(format!("c.phase = {}", p.param(phase.as_str().to_owned())));
     }
     if let Some(program) = &f.program {
-        clauses.push(format!("c.program = {}", p.param(program.0.clone())));
+        clauses.push(format!("c.program = {}", p.param(program.to_string())));
     }
     if let Some(a) = &f.assignee {
-        clauses.push(format!("c.assignees @> ARRAY[{}::text]", p.param(a.0.clone())));
+        clauses.push(format!("c.assignees @> ARRAY[{}::text]", p.param(a.to_string())));
     }
     if let Some(c) = f.client_id {
         clauses.push(format!("c.client_id = {}", p.param(c.0)));
@@ -110,10 +110,10 @@ pub(crate) fn plan(q: &StoreQuery<'_>) -> Option<Plan> {
         // reader may see it: cases of a program they supervise, or assigned to them.
         let mut visible = String::from("NOT n.confidential");
         if !q.notes.supervised_programs.is_empty() {
-            let supervised: Vec<String> = q.notes.supervised_programs.iter().map(|p| p.0.clone()).collect();
+            let supervised: Vec<String> = q.notes.supervised_programs.iter().map(|p| p.to_string()).collect();
             let _ = write!(visible, " OR s.program = ANY({})", p.param(supervised));
         }
-        let _ = write!(visible, " OR s.assignees @> ARRAY[{}::text]", p.param(q.notes.actor.0.clone()));
+        let _ = write!(visible, " OR s.assignees @> ARRAY[{}::text]", p.param(q.notes.actor.to_string()));
         clauses.push(format!(
             "c.case_id IN (SELECT n.case_id FROM note_words n JOIN cases s ON s.case_id = n.case_id \
              WHERE n.word = ANY({words}) AND ({visible}) GROUP BY n.case_id, n.note_id HAVING count(*) = {count})"

@@ -167,7 +167,7 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
         serde_json::to_string(s).map_err(|e| backend_msg(format!("case {}: encoding the summary: {e}", b.case_id)))?;
     Ok(Encoded {
         phase: s.phase.as_str().to_owned(),
-        program: s.program.0.clone(),
+        program: s.program.to_string(),
         client_id: s.client_id.0,
         priority: s.priority.as_str().to_owned(),
         on_hold: s.on_hold,
@@ -176,7 +176,7 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
         closed_at: s.closed_at.as_ref().map(floor),
         updated_at: floor(&s.updated_at),
         tags: s.tags.clone(),
-        assignees: s.assignees.iter().map(|a| a.0.clone()).collect(),
+        assignees: s.assignees.iter().map(|a| a.to_string()).collect(),
         summary,
     })
 }
@@ -204,8 +204,8 @@ impl EventColumns {
             c.sequence.push(int(e.sequence));
             c.event_id.push(e.event_id.0);
             c.recorded_at.push(e.recorded_at);
-            c.actor.push(e.actor.0.clone());
-            c.event_type.push(e.event_type.clone());
+            c.actor.push(e.actor.to_string());
+            c.event_type.push(e.event_type.to_string());
             c.schema_version.push(i32::try_from(e.schema_version).map_err(|_| {
                 backend_msg(format!("case {}: event {}: schema version out of range", e.case_id, e.sequence))
             })?);

@@ -158,8 +158,8 @@ pub(crate) fn event_from_row(row: &Row<'_>, case_id: Option<CaseId>) -> Result<S
         case_id: CaseId(get_uuid(row, 2, "case id", &fail)?),
         sequence: get_u64(row, 3, "sequence", &fail)?,
         recorded_at: time_from_micros(get_i64(row, 4, "recorded_at", &fail)?, "recorded_at", &fail)?,
-        actor: ActorId(get_text(row, 5, "actor", &fail)?),
-        event_type: get_text(row, 6, "event type", &fail)?,
+        actor: ActorId::from(get_text(row, 5, "actor", &fail)?),
+        event_type: get_text(row, 6, "event type", &fail)?.into(),
         schema_version: {
             let v = get_i64(row, 7, "schema version", &fail)?;
             u32::try_from(v).map_err(|_| fail(format!("schema version {v} is out of range")))?

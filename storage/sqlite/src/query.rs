@@ -209,7 +209,7 @@ fn conditions(q: &StoreQuery<'_>, driven_by: &str, p: &mut Params) -> String {
     let f = q.filter;
     let mut sql = String::new();
     if let (Some(a), false) = (&f.assignee, driven_by == "assignee") {
-        let a = p.bind(Value::Text(a.0.clone()));
+        let a = p.bind(Value::Text(a.to_string()));
         let _ =
             write!(sql, " AND EXISTS (SELECT 1 FROM case_assignees a WHERE a.actor = {a} AND a.case_id = c.case_id)");
     }
@@ -220,7 +220,7 @@ fn conditions(q: &StoreQuery<'_>, driven_by: &str, p: &mut Params) -> String {
     if let Some(programs) = &q.programs {
         // `+`: the actor's scope narrows, it never picks the index (it spans whole
         // programs and would lose the case-id order).
-        let list = p.list(programs.iter().map(|p| Value::Text(p.0.clone())));
+        let list = p.list(programs.iter().map(|p| Value::Text(p.to_string())));
         let _ = write!(sql, " AND +c.program IN {list}");
     }
     let mut equal = |column: &str, v: Value| {
@@ -231,7 +231,7 @@ fn conditions(q: &StoreQuery<'_>, driven_by: &str, p: &mut Params) -> String {
         equal("phase", Value::Text(v.as_str().to_owned()));
     }
     if let Some(v) = &f.program {
-        equal("program", Value::Text(v.0.clone()));
+        equal("program", Value::Text(v.to_string()));
     }
     if let Some(v) = f.client_id {
         equal("client_id", Value::Blob(id_bytes(v.0).to_vec()));
@@ -281,7 +281,7 @@ pub(crate) fn plan(q: &StoreQuery<'_>) -> Plan {
     sql.push_str(key);
     sql.push_str(" FROM ");
     let driven_by = if let Some(a) = &f.assignee {
-        let a = p.bind(Value::Text(a.0.clone()));
+        let a = p.bind(Value::Text(a.to_string()));
         let _ = write!(sql, "case_assignees d CROSS JOIN cases c ON c.case_id = d.case_id WHERE d.actor = {a}");
         "assignee"
     } else if let Some(t) = &f.tag {
@@ -314,10 +314,10 @@ pub(crate) fn text_round(q: &StoreQuery<'_>, public: &[&[u8]], confidential: &[&
         let list = p.list(confidential.iter().map(|id| Value::Blob(id.to_vec())));
         let _ = write!(sql, " OR (c.case_id IN {list} AND (");
         if !q.notes.supervised_programs.is_empty() {
-            let programs = p.list(q.notes.supervised_programs.iter().map(|p| Value::Text(p.0.clone())));
+            let programs = p.list(q.notes.supervised_programs.iter().map(|p| Value::Text(p.to_string())));
             let _ = write!(sql, "c.program IN {programs} OR ");
         }
-        let actor = p.bind(Value::Text(q.notes.actor.0.clone()));
+        let actor = p.bind(Value::Text(q.notes.actor.to_string()));
         let _ =
             write!(sql, "EXISTS (SELECT 1 FROM case_assignees w WHERE w.actor = {actor} AND w.case_id = c.case_id)))");
     }

@@ -502,7 +502,7 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
         case_id: id_bytes(b.case_id.0),
         indexed: Indexed {
             phase: s.phase.as_str().to_owned(),
-            program: s.program.0.clone(),
+            program: s.program.to_string(),
             client_id: id_bytes(s.client_id.0).to_vec(),
             priority: s.priority.as_str().to_owned(),
             next_due: s.next_due.as_ref().map(micros),
@@ -909,7 +909,7 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
         sync_side(conn, case_id, key, "case_tags", "tag", old, &b.summary.tags)?;
     }
     if let Some(old) = old_assignees.filter(|old| *old != enc.assignees) {
-        let new: Vec<String> = b.summary.assignees.iter().map(|a| a.0.clone()).collect();
+        let new: Vec<String> = b.summary.assignees.iter().map(|a| a.to_string()).collect();
         sync_side(conn, case_id, key, "case_assignees", "actor", old, &new)?;
     }
     Ok(())

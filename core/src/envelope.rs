@@ -5,6 +5,7 @@ use crate::error::{Error, StoreError};
 use crate::event::{event_hash, Event, EventHash, RecordedEvent, StoredEvent, GENESIS_HASH, SCHEMA_VERSION};
 use crate::ids::{CaseId, EventId};
 use crate::state::{evolve, CaseState};
+use std::cell::RefCell;
 
 /// Events sealed for one case: as the store keeps them and as callers see them.
 #[derive(Clone, Debug)]
@@ -61,13 +62,7 @@ pub(crate) fn seal_onto(
     let start = into.stored.len();
     for event in events {
         version += 1;
-        // Sized for a typical payload up front: growing a string from empty copies it
-        // several times over.
-        let mut bytes = Vec::with_capacity(512);
-        let written = serde_json::to_writer(&mut bytes, &event)
-            .map_err(|e| Error::Storage(StoreError::backend(e)))
-            .and_then(|()| String::from_utf8(bytes).map_err(|e| Error::Storage(StoreError::backend(e))));
-        let payload = match written {
+        let payload = match payload_of(&event) {
             Ok(p) => p,
             Err(e) => {
                 into.stored.truncate(start);
@@ -108,6 +103,38 @@ pub(crate) fn seal_onto(
     Ok(())
 }
 
+thread_local! {
+    /// Where payloads are written before they are copied out at their exact size.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(SCRATCH_KEPT));
+}
+
+/// The scratch buffer's capacity kept between events (one huge event does not pin more).
+const SCRATCH_KEPT: usize = 16 * 1024;
+
+/// An event's JSON, as stored and hashed. Written into a warm per-thread buffer and
+/// copied out at its exact length: no growing string per event, and a store that keeps
+/// payloads in memory keeps no slack with them.
+fn payload_of(event: &Event) -> Result<String, Error> {
+    let write = |buf: &mut Vec<u8>| -> Result<String, Error> {
+        buf.clear();
+        serde_json::to_writer(&mut *buf, event).map_err(|e| Error::Storage(StoreError::backend(e)))?;
+        std::str::from_utf8(buf).map(str::to_owned).map_err(|e| Error::Storage(StoreError::backend(e)))
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            let out = write(&mut buf);
+            if buf.capacity() > SCRATCH_KEPT {
+                buf.clear();
+                buf.shrink_to(SCRATCH_KEPT);
+            }
+            out
+        }
+        // Not reentrant in practice (serializing an event seals nothing); a fresh
+        // buffer keeps it correct if it ever were.
+        Err(_) => write(&mut Vec::with_capacity(512)),
+    })
+}
+
 /// Applies recorded events to a state (`None`: the first event opens the case).
 /// Returns `None` only if there is no state and the first event does not open a case.
 pub fn fold(mut state: Option<CaseState>, events: &[RecordedEvent]) -> Option<CaseState> {
@@ -118,4 +145,28 @@ pub fn fold(mut state: Option<CaseState>, events: &[RecordedEvent]) -> Option<Ca
         };
     }
     state
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::ids::NoteId;
+    use crate::model::NoteKind;
+
+    fn note(text: String) -> Event {
+        Event::NoteAdded { note_id: NoteId(uuid::Uuid::nil()), kind: NoteKind::General, text, confidential: false }
+    }
+
+    #[test]
+    fn a_payload_is_the_events_json_whatever_came_before_it() {
+        // Small, huge (beyond the scratch buffer's kept capacity), then small again.
+        for text in ["short".to_owned(), "é\"\\".repeat(40_000), String::new(), "again".to_owned()] {
+            let event = note(text);
+            let payload = payload_of(&event).expect("payload");
+            assert_eq!(payload, serde_json::to_string(&event).expect("json"));
+            assert_eq!(payload.capacity(), payload.len(), "kept at its exact size");
+        }
+        assert!(SCRATCH.with(|c| c.borrow().capacity()) <= SCRATCH_KEPT);
+    }
 }

@@ -10,7 +10,8 @@
 //                (default C = 200; one call and transaction per chunk, goal ids chosen up front
 //                as an import brings its own)
 //   --concurrency K  K cases in flight at once (each case still one command at a time);
-//                the default 1 is CM-22 as the peers run it.
+//                the default 1 is CM-22 as the peers run it. With batch: K chunks in flight,
+//                so the next chunk is built while the last one is written.
 // Prints one JSON line like the peers: {"impl","mode","cases","commands","seconds","commands_per_sec"}.
 
 import fs from 'node:fs';
@@ -195,7 +196,16 @@ if (mode === 'memory') {
 
 const t0 = process.hrtime.bigint();
 if (mode === 'batch') {
-  for (let i = 0; i < n; i += chunk) await runChunk(book, i, Math.min(n, i + chunk));
+  // With --concurrency K, K chunks in flight: the next is built while the last is written.
+  let next = 0;
+  const lane = async () => {
+    while (next < n) {
+      const from = next;
+      next = Math.min(n, next + chunk);
+      await runChunk(book, from, next);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
 } else if (concurrency <= 1) {
   for (let i = 0; i < n; i++) await runCase(book, i);
 } else {

@@ -46,3 +46,4 @@ for (const [what, how, value, target] of goals) {
   console.log(`| ${what} | ${how} | ${Number.isFinite(value) ? value.toFixed(2) : '–'} | ${target} | ${met ? 'yes' : 'no'} |`);
 }
 console.log(`\nalso: casekit-memory ÷ floor-memory ${ratio('casekit-memory', 'floor-memory').toFixed(2)}, casekit-batch ÷ floor-bulk ${ratio('casekit-batch', 'floor-bulk').toFixed(2)}`);
+console.log(`      two batches in flight (the next built while the last is written): casekit-batch-c2 ÷ xstate-wal-normal ${ratio('casekit-batch-c2', 'xstate-wal-normal').toFixed(2)}`);

@@ -358,8 +358,8 @@ impl<S: Store> Casebook<S> {
                     return Err(e);
                 }
             };
-            match self.commit(state, vec![sealed]) {
-                Ok(mut done) => return Ok(done.remove(0)),
+            match self.commit(state, sealed) {
+                Ok(done) => return Ok(done),
                 Err(Error::Conflict { .. }) if expected.is_none() && attempt < MAX_ATTEMPTS => continue,
                 Err(e) => return Err(e),
             }
@@ -499,47 +499,33 @@ impl<S: Store> Casebook<S> {
         Ok(())
     }
 
-    fn commit(&self, state: Option<CaseState>, sealed: Vec<Sealed>) -> Result<Vec<Committed>> {
-        let mut state = state;
-        let mut batches = Vec::with_capacity(sealed.len());
-        let mut states = Vec::with_capacity(sealed.len());
-        let mut sealed = sealed;
-        for s in sealed.iter_mut() {
-            let next = fold(state.take(), &s.recorded)
-                .ok_or_else(|| Error::integrity(Some(s.case_id), "events do not open the case"))?;
-            batches.push(batch_for(s, &next));
-            states.push(next);
-        }
-        let positions = match self.store.append(batches) {
+    /// Appends one command's sealed events with the case's new summary; the new state
+    /// goes back to the cache, and subscribers hear of the events.
+    fn commit(&self, state: Option<CaseState>, mut sealed: Sealed) -> Result<Committed> {
+        let next = fold(state, &sealed.recorded)
+            .ok_or_else(|| Error::integrity(Some(sealed.case_id), "events do not open the case"))?;
+        let batch = batch_for(&mut sealed, &next);
+        let positions = match self.store.append(vec![batch]) {
             Ok(p) => p,
             Err(e) => {
-                for s in &sealed {
-                    self.evict(s.case_id);
-                }
+                self.evict(sealed.case_id);
                 return Err(from_store(e));
             }
         };
-        let mut pos = positions.into_iter();
-        let mut out = Vec::with_capacity(sealed.len());
-        for (s, next) in sealed.into_iter().zip(states) {
-            let mut events = s.recorded;
-            for e in events.iter_mut() {
-                e.position = pos.next().unwrap_or(0);
-            }
-            let committed = Committed {
-                case_id: next.id,
-                version: next.version,
-                phase: next.phase,
-                created_id: events.iter().find_map(|e| e.event.created_id()),
-                events,
-            };
-            self.checkin(Some(next));
-            out.push(committed);
+        let mut events = sealed.recorded;
+        for (e, position) in events.iter_mut().zip(positions.into_iter().chain(std::iter::repeat(0))) {
+            e.position = position;
         }
-        for c in &out {
-            self.notify(&c.events);
-        }
-        Ok(out)
+        let committed = Committed {
+            case_id: next.id,
+            version: next.version,
+            phase: next.phase,
+            created_id: events.iter().find_map(|e| e.event.created_id()),
+            events,
+        };
+        self.checkin(Some(next));
+        self.notify(&committed.events);
+        Ok(committed)
     }
 
     /// A case as `actor` may see it.

@@ -52,7 +52,9 @@ impl Store for MemoryStore {
         let mut inner = self.write();
         // Check every batch first, so a refused append changes nothing. Batches may
         // follow each other on the same case, so track the versions they reach.
+        // (One batch, the common case, needs no map: `HashMap::new` does not allocate.)
         let mut versions: HashMap<CaseId, u64> = HashMap::new();
+        let several = batches.len() > 1;
         for b in &batches {
             let actual = match versions.get(&b.case_id) {
                 Some(v) => *v,
@@ -69,25 +71,29 @@ impl Store for MemoryStore {
                     )));
                 }
             }
-            versions.insert(b.case_id, b.expected_version + b.events.len() as u64);
+            if several {
+                versions.insert(b.case_id, b.expected_version + b.events.len() as u64);
+            }
         }
         let mut positions = Vec::with_capacity(batches.iter().map(|b| b.events.len()).sum());
+        let inner = &mut *inner;
         for b in batches {
-            let mut indexes = Vec::with_capacity(b.events.len());
+            let first = inner.log.len();
             for mut e in b.events {
                 e.position = inner.log.len() as u64 + 1;
                 positions.push(e.position);
-                indexes.push(inner.log.len());
                 inner.log.push(e);
             }
+            let added = first..inner.log.len();
             match inner.cases.get_mut(&b.case_id) {
                 Some(row) => {
-                    row.events.extend(indexes);
+                    row.events.extend(added);
                     row.summary = b.summary;
                     row.notes.extend(b.notes);
                 }
                 None => {
-                    inner.cases.insert(b.case_id, CaseRow { events: indexes, summary: b.summary, notes: b.notes });
+                    let row = CaseRow { events: added.collect(), summary: b.summary, notes: b.notes };
+                    inner.cases.insert(b.case_id, row);
                 }
             }
         }

@@ -42,6 +42,18 @@ impl HexDigest {
     }
 }
 
+impl fmt::Display for HexDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for HexDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 impl EventHash {
     /// The digest's bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
@@ -865,6 +877,8 @@ mod tests {
         let text = to_hex(hash.as_bytes());
         assert_eq!(hash.to_string(), text);
         assert_eq!(hash.hex().as_str(), text);
+        assert_eq!(hash.hex().to_string(), text);
+        assert_eq!(format!("{:?}", hash.hex()), format!("{text:?}"));
         assert_eq!(text.parse::<EventHash>(), Ok(hash));
         assert_eq!(text.to_uppercase().parse::<EventHash>(), Ok(hash));
         assert!(hash == *text.to_uppercase().as_str());

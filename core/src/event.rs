@@ -78,13 +78,23 @@ impl EventHash {
     }
 }
 
-/// Text that is not 64 hex digits, where an [`EventHash`] was expected.
+/// Text that is not 64 hex digits, where an [`EventHash`] was expected. It says what is
+/// wrong (the length, or where the first non-hex character is) without repeating the
+/// text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InvalidHash(String);
+pub enum InvalidHash {
+    /// The text is this many bytes long, not 64.
+    Length(usize),
+    /// The byte at this position (from 0) is not a hex digit.
+    NotHex(usize),
+}
 
 impl fmt::Display for InvalidHash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not a SHA-256 hash (64 hex digits): {:?}", self.0)
+        match self {
+            InvalidHash::Length(n) => write!(f, "not a SHA-256 hash: {n} bytes, not 64 hex digits"),
+            InvalidHash::NotHex(at) => write!(f, "not a SHA-256 hash: byte {at} is not one of 64 hex digits"),
+        }
     }
 }
 
@@ -95,21 +105,17 @@ impl FromStr for EventHash {
 
     /// 64 hex digits, either case.
     fn from_str(text: &str) -> Result<Self, InvalidHash> {
-        let invalid = || InvalidHash(text.chars().take(80).collect());
         let digits = text.as_bytes();
         if digits.len() != 64 {
-            return Err(invalid());
+            return Err(InvalidHash::Length(digits.len()));
         }
-        let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let nibble = |at: usize| {
+            let c = digits.get(at).copied().unwrap_or(b'-');
+            (c as char).to_digit(16).map(|d| d as u8).ok_or(InvalidHash::NotHex(at))
+        };
         let mut out = [0u8; 32];
-        for (b, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-            match pair {
-                [hi, lo] => match (nibble(*hi), nibble(*lo)) {
-                    (Some(hi), Some(lo)) => *b = hi << 4 | lo,
-                    _ => return Err(invalid()),
-                },
-                _ => return Err(invalid()),
-            }
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = nibble(2 * i)? << 4 | nibble(2 * i + 1)?;
         }
         Ok(EventHash(out))
     }
@@ -892,6 +898,11 @@ mod tests {
             assert!(err.to_string().contains("64 hex digits"), "{err}");
             assert!(serde_json::from_str::<EventHash>(&format!("{bad:?}")).is_err());
         }
+        // What is wrong, never the text itself.
+        assert_eq!("secret".parse::<EventHash>(), Err(InvalidHash::Length(6)));
+        let err = format!("{}secret{}", "0".repeat(20), "0".repeat(38)).parse::<EventHash>().expect_err("not hex");
+        assert_eq!(err, InvalidHash::NotHex(20));
+        assert!(!err.to_string().contains("secret"), "{err}");
         assert!(serde_json::from_str::<EventHash>("7").is_err());
     }
 

@@ -284,7 +284,8 @@ impl SqliteStore {
     /// in other processes may keep parts of it alive). Not needed for durability; useful
     /// before copying the file elsewhere. While another checkpoint runs (the store's
     /// own after an import, or another process's) it tries again, for up to
-    /// [`SqliteOptions::busy_timeout`].
+    /// [`SqliteOptions::busy_timeout`]; if the WAL still cannot be emptied then (a
+    /// reader elsewhere keeps it), that is a `storage` error saying so.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         let conn = self.writer();
         let started = std::time::Instant::now();
@@ -292,8 +293,15 @@ impl SqliteStore {
             // The first column is 1 if the checkpoint could not finish.
             let busy: i64 =
                 conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0)).ctx(|| "checkpointing".into())?;
-            if busy == 0 || started.elapsed() >= self.options.busy_timeout {
+            if busy == 0 {
                 return Ok(());
+            }
+            if started.elapsed() >= self.options.busy_timeout {
+                return Err(backend_msg(format!(
+                    "checkpointing: the WAL is still in use by another connection after {} ms \
+                     (busy_timeout); it was not emptied",
+                    self.options.busy_timeout.as_millis()
+                )));
             }
             std::thread::sleep(Duration::from_millis(5));
         }

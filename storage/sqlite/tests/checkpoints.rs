@@ -83,3 +83,25 @@ fn a_checkpoint_asked_for_right_after_an_import_empties_the_wal() {
         assert_eq!(wal, 0, "round {round}: the WAL still holds {wal} bytes");
     }
 }
+
+#[test]
+fn a_checkpoint_a_reader_keeps_from_finishing_says_so() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    let options = SqliteOptions { busy_timeout: Duration::from_millis(200), ..SqliteOptions::default() };
+    let book = Casebook::new(SqliteStore::open_with(&path, options).expect("db"));
+    book.register_program(cm22::program()).expect("program");
+    cm22::run_each(&book, 0, 2, &RandomIds).expect("cases");
+    // Another connection reads inside a transaction: the WAL cannot be emptied under it.
+    let reader = rusqlite::Connection::open(&path).expect("reader");
+    reader.execute_batch("BEGIN").expect("begin");
+    let _: i64 = reader.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).expect("read");
+    let err = book.store().checkpoint().expect_err("a reader holds the WAL");
+    assert!(matches!(err, casekit::StoreError::Backend(_)), "{err:?}");
+    assert!(err.to_string().contains("still in use"), "{err}");
+    assert!(size(&dir.path().join("cases.db-wal")) > 0);
+    // Once the reader is done, it empties the WAL.
+    reader.execute_batch("COMMIT").expect("end the read");
+    book.store().checkpoint().expect("checkpoint");
+    assert_eq!(size(&dir.path().join("cases.db-wal")), 0);
+}

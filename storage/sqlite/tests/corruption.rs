@@ -224,3 +224,53 @@ fn a_missing_event_is_reported_at_its_sequence() {
     assert!(!report.valid);
     assert_eq!(report.first_broken_sequence, Some(2));
 }
+
+#[test]
+fn hashes_are_32_byte_blobs_and_a_hash_that_is_no_hash_names_the_case() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    let (ids, _) = build(&path, 3);
+    let sup = supervisor();
+    let conn = rusqlite::Connection::open(&path).expect("raw connection");
+    let odd: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events WHERE typeof(hash) != 'blob' OR length(hash) != 32 \
+             OR typeof(prev_hash) != 'blob' OR length(prev_hash) != 32",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(odd, 0, "every hash is stored as its 32 bytes");
+    drop(conn);
+    let before = Casebook::new(SqliteStore::open(&path).expect("open")).history(&sup, ids[0]).expect("history");
+    // Hashes kept as hex text (either case) read back as the same hashes.
+    raw(
+        &path,
+        &format!(
+            "UPDATE events SET hash = upper(hex(hash)), prev_hash = lower(hex(prev_hash)) WHERE case_id = X'{}'",
+            hex(ids[0])
+        ),
+    );
+    let book = Casebook::new(SqliteStore::open(&path).expect("open"));
+    let after = book.history(&sup, ids[0]).expect("history");
+    assert_eq!(
+        after.iter().map(|e| (e.prev_hash, e.hash)).collect::<Vec<_>>(),
+        before.iter().map(|e| (e.prev_hash, e.hash)).collect::<Vec<_>>()
+    );
+    assert!(book.verify(&sup, ids[0]).expect("verify").valid);
+    // Text that is no hash, and a blob of the wrong length: integrity errors naming the case.
+    for (i, sql) in [
+        format!("UPDATE events SET hash = 'not a hash' WHERE case_id = X'{}' AND sequence = 2", hex(ids[1])),
+        format!("UPDATE events SET prev_hash = X'00' WHERE case_id = X'{}' AND sequence = 3", hex(ids[2])),
+    ]
+    .iter()
+    .enumerate()
+    {
+        raw(&path, sql);
+        let book = Casebook::new(SqliteStore::open(&path).expect("open"));
+        let err = book.history(&sup, ids[i + 1]).expect_err(sql);
+        assert_eq!(err.code(), ErrorCode::Integrity, "{sql}: {err}");
+        assert_names(&err, ids[i + 1]);
+        assert!(err.to_string().contains("hash"), "{sql}: {err}");
+    }
+}

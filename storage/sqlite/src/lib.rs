@@ -65,13 +65,15 @@
 //! started by the first such batch and ended when the store is dropped: it takes each
 //! case from the engine as soon as the case is staged, writes it and puts its notes
 //! into the text index, while the calling thread stages the next cases; one
-//! transaction all the same. Every other append is written on the caller's thread. An
-//! import's commit that fills the WAL ([`SqliteOptions::checkpoint_pages`]) leaves the
+//! transaction all the same. Every other append is written on the caller's thread. A
+//! commit that fills the WAL ([`SqliteOptions::checkpoint_pages`]) leaves the
 //! checkpoint to one more thread with a connection of its own, which copies the WAL
-//! into the main file while the next import is written (a commit per command
-//! checkpoints before it returns, as SQLite does). A process forked after an import
-//! starts threads of its own when it imports (SQLite's rule stands: do not use a
-//! connection opened before `fork` in the child).
+//! into the main file while the next commits are written; the first commit after it is
+//! done copies what came meanwhile, so that the WAL can start over (under
+//! [`Synchronous::Full`] only an import's commits leave it: the others checkpoint
+//! before they return, as SQLite does). A process forked after an import starts threads
+//! of its own when it writes (SQLite's rule stands: do not use a connection opened
+//! before `fork` in the child).
 //!
 //! ## Queries
 //!

@@ -1,5 +1,6 @@
-//! Checkpoints during imports: a large `execute_batch` leaves the checkpoint its commit
-//! would make to a thread of the store's own, and the WAL stays bounded all the same.
+//! Checkpoints: a commit that fills the WAL leaves the checkpoint to a thread of the
+//! store's own (an import's large `execute_batch` as well as a single command's), and
+//! the WAL stays bounded all the same.
 
 use casekit::testing::cm22;
 use casekit::{Casebook, RandomIds};
@@ -63,6 +64,31 @@ fn a_long_import_keeps_the_wal_bounded() {
     let page = book.list(&cm22::actor(), &all).expect("list");
     assert_eq!(page.items.len(), 120);
     for c in page.items.iter().step_by(17) {
+        assert!(book.verify(&cm22::actor(), c.case_id).expect("verify").valid);
+    }
+}
+
+#[test]
+fn commands_one_commit_each_keep_the_wal_bounded() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cases.db");
+    let book = book(&path, 50);
+    let wal_path = dir.path().join("cases.db-wal");
+    let mut largest = 0;
+    for k in 0..30 {
+        cm22::run_each(&book, k, 1, &RandomIds).expect("case");
+        largest = largest.max(size(&wal_path) / PAGE);
+    }
+    // 660 commits write some 2,500 pages. The WAL starts over once the thread has
+    // copied it and a commit the rest, or at the latest when a commit finds it at four
+    // times 50 pages (and copies it in line); a case's 22 commits add under 100.
+    assert!(largest < 300, "the WAL grew to {largest} pages");
+    drop(book);
+    let book = self::book(&path, 50);
+    let all = casekit::CaseQuery { limit: Some(100), ..Default::default() };
+    let page = book.list(&cm22::actor(), &all).expect("list");
+    assert_eq!(page.items.len(), 30);
+    for c in &page.items {
         assert!(book.verify(&cm22::actor(), c.case_id).expect("verify").valid);
     }
 }

@@ -582,6 +582,8 @@ fn encode(b: &AppendBatch) -> Result<Encoded, StoreError> {
 /// indexed columns change, and the side lists as stored where they change.
 struct Current {
     version: u64,
+    /// The log position of the case's last event: the next one's `prev_position`.
+    last_position: i64,
     /// Per indexed column, in `INDEXED_COLUMNS` order: whether the append changes it.
     changed: [bool; 7],
     /// The stored tags (JSON), when the append changes them.
@@ -596,8 +598,8 @@ const INDEXED_COLUMNS: [&str; 7] = ["phase", "program", "client_id", "priority",
 fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16], enc: &Encoded) -> Result<Option<Current>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT version, phase, program, client_id, priority, next_due, opened_at, closed_at, tags, assignees \
-             FROM cases WHERE case_id = ?1",
+            "SELECT version, phase, program, client_id, priority, next_due, opened_at, closed_at, tags, assignees, \
+             last_position FROM cases WHERE case_id = ?1",
         )
         .ctx(|| format!("case {case_id}: reading its version"))?;
     let mut rows = stmt.query([&key[..]]).ctx(|| format!("case {case_id}: reading its version"))?;
@@ -638,7 +640,11 @@ fn current(conn: &Connection, case_id: CaseId, key: &[u8; 16], enc: &Encoded) ->
     let old_tags = if text_differs(8, "tags", &enc.tags)? { Some(get_text(row, 8, "tags", &fail)?) } else { None };
     let old_assignees =
         if text_differs(9, "assignees", &enc.assignees)? { Some(get_text(row, 9, "assignees", &fail)?) } else { None };
-    Ok(Some(Current { version: get_u64(row, 0, "version", &fail)?, changed, old_tags, old_assignees }))
+    let last_position = match value(10)? {
+        ValueRef::Integer(p) => p,
+        other => return Err(fail(format!("last_position is {:?}, not a log position", other.data_type()))),
+    };
+    Ok(Some(Current { version: get_u64(row, 0, "version", &fail)?, last_position, changed, old_tags, old_assignees }))
 }
 
 /// An append that crosses a multiple of this many log positions moves the notes not
@@ -865,9 +871,11 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
     let mut insert = conn
         .prepare_cached(
             "INSERT INTO events (case_id, sequence, event_id, recorded_at, actor, event_type, schema_version, \
-             payload, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             payload, prev_hash, hash, prev_position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )
         .ctx(ctx)?;
+    // Each event names its case's event before it: the chain `load` walks back.
+    let mut prev_position = found.as_ref().map(|c| c.last_position);
     for e in &b.events {
         insert
             .execute(params![
@@ -881,10 +889,14 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
                 e.payload,
                 &e.prev_hash.as_bytes()[..],
                 &e.hash.as_bytes()[..],
+                prev_position,
             ])
             .ctx(ctx)?;
-        positions.push(u64::try_from(conn.last_insert_rowid()).unwrap_or(0));
+        let position = conn.last_insert_rowid();
+        prev_position = Some(position);
+        positions.push(u64::try_from(position).unwrap_or(0));
     }
+    let last_position = prev_position;
     let version = int(b.expected_version + b.events.len() as u64);
     let ix = &enc.indexed;
     let ctx = || format!("case {case_id}: writing its summary");
@@ -892,8 +904,8 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
         None => {
             conn.prepare_cached(
                 "INSERT INTO cases (case_id, version, phase, program, client_id, priority, on_hold, next_due, \
-                 opened_at, closed_at, updated_at, tags, assignees, summary) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                 opened_at, closed_at, updated_at, tags, assignees, summary, last_position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -911,6 +923,7 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
                     enc.tags,
                     enc.assignees,
                     enc.summary,
+                    last_position,
                 ])
             })
             .ctx(ctx)?;
@@ -918,10 +931,19 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
         Some(old) if !old.changed.contains(&true) => {
             conn.prepare_cached(
                 "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, \
-                 summary = ?7 WHERE case_id = ?1",
+                 summary = ?7, last_position = ?8 WHERE case_id = ?1",
             )
             .and_then(|mut s| {
-                s.execute(params![&key[..], version, enc.on_hold, enc.updated_at, enc.tags, enc.assignees, enc.summary])
+                s.execute(params![
+                    &key[..],
+                    version,
+                    enc.on_hold,
+                    enc.updated_at,
+                    enc.tags,
+                    enc.assignees,
+                    enc.summary,
+                    last_position
+                ])
             })
             .ctx(ctx)?;
         }
@@ -930,7 +952,8 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
             // index whose column is assigned, even to the same value (a phase change
             // would otherwise touch all seven indexes: four more pages per commit).
             let mut sql = String::from(
-                "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, summary = ?7",
+                "UPDATE cases SET version = ?2, on_hold = ?3, updated_at = ?4, tags = ?5, assignees = ?6, summary = ?7, \
+                 last_position = ?8",
             );
             let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
             let new_values = [
@@ -946,14 +969,22 @@ fn append_batch(conn: &Connection, b: &AppendBatch, enc: &Encoded, positions: &m
             for ((column, value), changed) in INDEXED_COLUMNS.iter().zip(new_values).zip(old.changed) {
                 if changed {
                     values.push(value);
-                    let _ = write!(sql, ", {column} = ?{}", 7 + values.len());
+                    let _ = write!(sql, ", {column} = ?{}", 8 + values.len());
                 }
             }
             sql.push_str(" WHERE case_id = ?1");
             conn.prepare_cached(&sql)
                 .and_then(|mut s| {
-                    let fixed: [&dyn rusqlite::ToSql; 7] =
-                        [&&key[..], &version, &enc.on_hold, &enc.updated_at, &enc.tags, &enc.assignees, &enc.summary];
+                    let fixed: [&dyn rusqlite::ToSql; 8] = [
+                        &&key[..],
+                        &version,
+                        &enc.on_hold,
+                        &enc.updated_at,
+                        &enc.tags,
+                        &enc.assignees,
+                        &enc.summary,
+                        &last_position,
+                    ];
                     let all: Vec<&dyn rusqlite::ToSql> =
                         fixed.into_iter().chain(values.iter().map(|v| v as &dyn rusqlite::ToSql)).collect();
                     s.execute(all.as_slice())
@@ -1174,6 +1205,76 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
+/// A case's events after `after_sequence`, walked back along the chain from the case
+/// row's `last_position` (one primary-key lookup an event) and returned in order.
+/// `None` if the chain is broken (an event missing, or not the case's next-to-last
+/// where it should be): the caller then reads the case's events by scanning the log,
+/// so that `verify` sees what is there and reports where the history breaks.
+fn load_chain(
+    conn: &Connection,
+    case_id: CaseId,
+    key: &[u8; 16],
+    after_sequence: u64,
+) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+    let ctx = || format!("case {case_id}: loading its events");
+    let fail = |what: String| integrity(Some(case_id), format!("case {case_id}: stored case row: {what}"));
+    let mut head = conn.prepare_cached("SELECT version, last_position FROM cases WHERE case_id = ?1").ctx(ctx)?;
+    let mut rows = head.query([&key[..]]).ctx(ctx)?;
+    let Some(row) = rows.next().ctx(ctx)? else { return Ok(Some(Vec::new())) };
+    let version = get_u64(row, 0, "version", &fail)?;
+    if version <= after_sequence {
+        return Ok(Some(Vec::new()));
+    }
+    let Ok(ValueRef::Integer(mut at)) = row.get_ref(1) else { return Ok(None) };
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {EVENT_COLUMNS}, prev_position FROM events WHERE position = ?1"))
+        .ctx(ctx)?;
+    let capacity = usize::try_from(version - after_sequence).unwrap_or(0).min(4096);
+    let mut out = Vec::with_capacity(capacity);
+    let mut sequence = version;
+    loop {
+        let mut rows = stmt.query([at]).ctx(ctx)?;
+        let Some(row) = rows.next().ctx(ctx)? else { return Ok(None) };
+        let event = event_from_row(row, Some(case_id))?;
+        if event.case_id != case_id || event.sequence != sequence {
+            return Ok(None);
+        }
+        out.push(event);
+        if sequence == after_sequence + 1 {
+            break;
+        }
+        match row.get_ref(11) {
+            Ok(ValueRef::Integer(prev)) => at = prev,
+            _ => return Ok(None),
+        }
+        sequence -= 1;
+    }
+    out.reverse();
+    Ok(Some(out))
+}
+
+/// A case's events after `after_sequence` by scanning the whole log (there is no index
+/// by case): for a case whose chain is broken.
+fn load_scan(
+    conn: &Connection,
+    case_id: CaseId,
+    key: &[u8; 16],
+    after_sequence: u64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let ctx = || format!("case {case_id}: loading its events");
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = ?1 AND sequence > ?2 ORDER BY sequence"
+        ))
+        .ctx(ctx)?;
+    let mut rows = stmt.query(params![&key[..], clamp(after_sequence)]).ctx(ctx)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().ctx(ctx)? {
+        out.push(event_from_row(row, Some(case_id))?);
+    }
+    Ok(out)
+}
+
 fn clamp(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -1242,19 +1343,9 @@ impl Store for SqliteStore {
 
     fn load(&self, case_id: CaseId, after_sequence: u64) -> Result<Vec<StoredEvent>, StoreError> {
         let key = id_bytes(case_id.0);
-        self.read(|conn| {
-            let ctx = || format!("case {case_id}: loading its events");
-            let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE case_id = ?1 AND sequence > ?2 ORDER BY sequence"
-                ))
-                .ctx(ctx)?;
-            let mut rows = stmt.query(params![&key[..], clamp(after_sequence)]).ctx(ctx)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().ctx(ctx)? {
-                out.push(event_from_row(row, Some(case_id))?);
-            }
-            Ok(out)
+        self.read(|conn| match load_chain(conn, case_id, &key, after_sequence)? {
+            Some(events) => Ok(events),
+            None => load_scan(conn, case_id, &key, after_sequence),
         })
     }
 

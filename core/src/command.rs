@@ -12,10 +12,63 @@ use std::collections::BTreeMap;
 macro_rules! commands {
     ($( $(#[$doc:meta])* $variant:ident($ty:ident) = $name:literal ),* $(,)?) => {
         /// Every command a case accepts. JSON: `{"type": "complete_intake", ...fields}`.
-        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-        #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
         pub enum Command {
             $( $(#[$doc])* $variant($ty), )*
+        }
+
+        /// Reads `{"type": ..., ...fields}`. With `type` first (as `Serialize`, the
+        /// bindings and most writers put it) the fields go straight into the command's
+        /// struct; otherwise the object is read whole first and then taken apart, as
+        /// serde's derived internally tagged enums always do (which cost a Node import
+        /// a tenth of its time). Either way every struct refuses unknown fields.
+        impl<'de> Deserialize<'de> for Command {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_map(CommandVisitor)
+            }
+        }
+
+        struct CommandVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for CommandVisitor {
+            type Value = Command;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a command: an object with a \"type\"")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Command, A::Error> {
+                use serde::de::Error as _;
+                const KINDS: &[&str] = &[$($name),*];
+                let kind = match map.next_key::<FirstKey>()? {
+                    None => return Err(A::Error::missing_field("type")),
+                    Some(FirstKey::Type) => map.next_value::<CommandKind>()?,
+                    Some(FirstKey::Other(key)) => {
+                        let mut fields = serde_json::Map::new();
+                        fields.insert(key, map.next_value::<Value>()?);
+                        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                            fields.insert(k, v);
+                        }
+                        let kind = match fields.remove("type") {
+                            Some(Value::String(t)) => {
+                                CommandKind::parse(&t).ok_or_else(|| A::Error::unknown_variant(&t, KINDS))?
+                            }
+                            Some(_) => return Err(A::Error::custom("the command's type must be a string")),
+                            None => return Err(A::Error::missing_field("type")),
+                        };
+                        let fields = Value::Object(fields);
+                        return match kind {
+                            $(CommandKind::$variant => serde_json::from_value::<$ty>(fields).map(Command::$variant),)*
+                        }
+                        .map_err(A::Error::custom);
+                    }
+                };
+                let rest = serde::de::value::MapAccessDeserializer::new(map);
+                match kind {
+                    $(CommandKind::$variant => <$ty as Deserialize>::deserialize(rest).map(Command::$variant),)*
+                }
+            }
         }
 
         /// The kind of a command, without its data: the key of the transition table.
@@ -132,6 +185,31 @@ commands! {
     RecordServiceDelivery(RecordServiceDelivery) = "record_service_delivery",
     /// Record a measurement of a goal's outcome.
     RecordOutcome(RecordOutcome) = "record_outcome",
+}
+
+/// The first key of a command object: `type`, or another (kept for the slow path).
+enum FirstKey {
+    Type,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for FirstKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = FirstKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FirstKey, E> {
+                Ok(if v == "type" { FirstKey::Type } else { FirstKey::Other(v.to_owned()) })
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<FirstKey, E> {
+                Ok(if v == "type" { FirstKey::Type } else { FirstKey::Other(v) })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
 }
 
 impl Command {

@@ -361,6 +361,47 @@ fn commands_parse_from_json_naming_the_offending_field() {
 }
 
 #[test]
+fn commands_deserialize_alike_wherever_their_type_is() {
+    // `type` first takes the direct path; anywhere else, the buffered one.
+    let fields = [
+        r#""program": "housing""#,
+        r#""client": {"name": "Ada", "household_size": 3}"#,
+        r#""priority": "high""#,
+        r#""tags": ["urgent"]"#,
+    ];
+    let tag = r#""type": "open_case""#;
+    let mut parsed = Vec::new();
+    for at in 0..=fields.len() {
+        let mut parts: Vec<&str> = fields.to_vec();
+        parts.insert(at, tag);
+        let text = format!("{{{}}}", parts.join(", "));
+        parsed.push(serde_json::from_str::<Command>(&text).unwrap_or_else(|e| panic!("{text}: {e}")));
+    }
+    assert!(parsed.windows(2).all(|w| w[0] == w[1]), "{parsed:?}");
+    assert_eq!(parsed[0].kind(), casekit::CommandKind::OpenCase);
+    // And back: what `Serialize` writes reads back the same.
+    let text = serde_json::to_string(&parsed[0]).expect("json");
+    assert!(text.starts_with(r#"{"type":"open_case""#), "{text}");
+    assert_eq!(serde_json::from_str::<Command>(&text).expect("read back"), parsed[0]);
+    // Refusals on both paths: unknown fields and kinds, a missing or non-string type.
+    for bad in [
+        r#"{"type": "add_note", "text": "x", "colour": "red"}"#,
+        r#"{"text": "x", "colour": "red", "type": "add_note"}"#,
+        r#"{"type": "fly_to_moon"}"#,
+        r#"{"text": "x", "type": "fly_to_moon"}"#,
+        r#"{"text": "x"}"#,
+        r#"{"text": "x", "type": 7}"#,
+        r#"{"type": 7}"#,
+        r#"{}"#,
+        r#"{"type": "add_note"}"#,
+        r#"{"text": 5, "type": "add_note"}"#,
+        r#"[1, 2]"#,
+    ] {
+        assert!(serde_json::from_str::<Command>(bad).is_err(), "{bad} was accepted");
+    }
+}
+
+#[test]
 fn parse_errors_never_echo_what_the_caller_sent() {
     use serde_json::json;
     for value in [

@@ -3,11 +3,13 @@ from intake to closure, each its own committed transaction, each validated again
 lifecycle. Same payloads as the peers in ../shared/bench/peers, built inside the timed
 loop as an application would build them.
 
-usage: python cm22.py [--sync normal|full] [--bulk] [--batch-cases K] N PATH|:memory:
+usage: python cm22.py [--sync normal|full] [--bulk [--threads T]] [--batch-cases K] N PATH|:memory:
 
 ``:memory:`` runs on the in-memory store; a path runs on the SQLite store (WAL). With
 ``--bulk`` the commands go through ``execute_batch``, K cases per call and transaction
-(goal ids chosen up front, as an import brings its own). Prints one JSON
+(goal ids chosen up front, as an import brings its own); ``--threads T`` has T threads
+importing chunks at once (casekit releases the GIL while it stages and writes, so one
+thread builds its next chunk meanwhile). Prints one JSON
 line like the peers: impl, mode, cases, commands, seconds, commands_per_sec.
 """
 
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from typing import Any, Dict, List, Tuple
 from uuid import UUID
@@ -201,6 +204,9 @@ def main() -> None:
     ap.add_argument("--sync", choices=["normal", "full"], default="normal")
     ap.add_argument("--bulk", action="store_true", help="execute_batch, --batch-cases cases per transaction")
     ap.add_argument("--batch-cases", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="with --bulk: this many threads importing chunks at once (the GIL is released while "
+                         "casekit stages and writes, so one thread builds its next chunk meanwhile)")
     ap.add_argument("n", type=int, help="number of cases")
     ap.add_argument("path", help="SQLite file, or :memory: for the in-memory store")
     a = ap.parse_args()
@@ -217,7 +223,24 @@ def main() -> None:
         book = casekit.Casebook.open(a.path, synchronous=a.sync)
 
     start = time.perf_counter()
-    if a.bulk:
+    if a.bulk and a.threads > 1:
+        chunks = iter(range(0, a.n, a.batch_cases))
+        lock = threading.Lock()
+
+        def lane() -> None:
+            while True:
+                with lock:
+                    first = next(chunks, None)
+                if first is None:
+                    return
+                run_bulk(book, first, min(a.batch_cases, a.n - first))
+
+        lanes = [threading.Thread(target=lane) for _ in range(a.threads)]
+        for t in lanes:
+            t.start()
+        for t in lanes:
+            t.join()
+    elif a.bulk:
         for first in range(0, a.n, a.batch_cases):
             run_bulk(book, first, min(a.batch_cases, a.n - first))
     else:
@@ -228,7 +251,7 @@ def main() -> None:
     verify(book, a.n)
     mode = "memory" if memory else "wal-%s" % a.sync
     if a.bulk:
-        mode = "bulk-" + mode
+        mode = "bulk-" + mode + ("-t%d" % a.threads if a.threads > 1 else "")
     line = {
         "impl": "casekit-python",
         "mode": mode,

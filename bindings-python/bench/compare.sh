@@ -66,6 +66,7 @@ for round in $(seq 1 "$ROUNDS"); do
     run $PY "$N" :memory:
     run $CK "$N" :memory:
     run $CK --bulk "$N" "$DIR/cm22-casekit.db"
+    run $CK --bulk --threads 2 "$N" "$DIR/cm22-casekit.db"
     run $RUST --bulk "$N" "$DIR/cm22-rust.db"
     run $RUST "$N" :memory:
 done

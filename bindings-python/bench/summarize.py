@@ -52,6 +52,11 @@ def main(path: str, rounds: str) -> int:
     for label, ratio, unit, op, goal in goals:
         met = ratio >= goal if op == ">=" else ratio <= goal
         print("| %s | %.2f %s | %s %.1f | %s |" % (label, ratio, unit, op, goal, "yes" if met else "NO"))
+    if ("casekit-python", "bulk-wal-normal-t2") in cells:
+        print()
+        print("also: two threads importing at once (one builds its next chunk while casekit stages and writes the")
+        print("other's): %.2f x py-transitions WAL NORMAL (the goal row is one thread)"
+              % (cps("casekit-python", "bulk-wal-normal-t2") / cps("py-transitions", "wal-normal")))
     return 0
 
 

@@ -176,7 +176,10 @@ UPDATE notes_indexed SET upto = 0;
 /// `UNIQUE (case_id, sequence)` (the version check under the write lock is what keeps a
 /// case's sequences whole, as it always was); the chain is filled from the old index
 /// before it goes. A broken chain (a row missing or altered by hand) makes a load scan
-/// the log instead, so `verify` still reports where the history breaks.
+/// the log instead, so `verify` still reports where the history breaks. Migrating a
+/// file rewrites its events once: a 1,000,000-case file (2.8 million events, 2 GB) took
+/// about 20 s, its WAL briefly holding the new table; the old table's pages stay in the
+/// file as free pages that later appends reuse (`VACUUM` gives them back).
 const V7: &str = "
 ALTER TABLE cases ADD COLUMN last_position INTEGER;  -- the log position of the case's last event
 UPDATE cases SET last_position =

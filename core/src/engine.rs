@@ -715,7 +715,7 @@ impl<S: Store> Casebook<S> {
                             format!("case {id}: event {} is out of order", e.sequence),
                         ));
                     }
-                    state = crate::state::evolve(state, e);
+                    crate::state::apply(&mut state, e);
                 }
                 Ok(Some(state))
             }

@@ -4,7 +4,7 @@ use crate::decide::Context;
 use crate::error::{Error, StoreError};
 use crate::event::{event_hash, Event, EventHash, RecordedEvent, StoredEvent, GENESIS_HASH, SCHEMA_VERSION};
 use crate::ids::{CaseId, EventId};
-use crate::state::{evolve, CaseState};
+use crate::state::{apply, CaseState};
 use std::cell::RefCell;
 
 /// Events sealed for one case: as the store keeps them and as callers see them.
@@ -139,10 +139,10 @@ fn payload_of(event: &Event) -> Result<String, Error> {
 /// Returns `None` only if there is no state and the first event does not open a case.
 pub fn fold(mut state: Option<CaseState>, events: &[RecordedEvent]) -> Option<CaseState> {
     for e in events {
-        state = match state {
-            None => CaseState::genesis(e),
-            Some(s) => Some(evolve(s, e)),
-        };
+        match &mut state {
+            None => state = CaseState::genesis(e),
+            Some(s) => apply(s, e),
+        }
     }
     state
 }

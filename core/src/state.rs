@@ -174,6 +174,13 @@ impl CaseState {
 /// Applies one event to the state. Total: an event that `decide` produced always
 /// applies; an event that refers to a record that is not there changes nothing.
 pub fn evolve(mut s: CaseState, e: &RecordedEvent) -> CaseState {
+    apply(&mut s, e);
+    s
+}
+
+/// [`evolve`] in place: a state is a large value (some 800 bytes), and moving it in and
+/// out of every event costs the engine more than many an event's own change.
+pub fn apply(s: &mut CaseState, e: &RecordedEvent) {
     s.version = e.sequence;
     s.head_hash = e.hash;
     s.updated_at = e.recorded_at;
@@ -448,7 +455,6 @@ pub fn evolve(mut s: CaseState, e: &RecordedEvent) -> CaseState {
             })
         }
     }
-    s
 }
 
 fn apply_client_update(c: &mut ClientDetails, u: &ClientUpdate) {

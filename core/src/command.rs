@@ -57,11 +57,9 @@ macro_rules! commands {
                             Some(_) => return Err(A::Error::custom("the command's type must be a string")),
                             None => return Err(A::Error::missing_field("type")),
                         };
-                        let fields = Value::Object(fields);
-                        return match kind {
-                            $(CommandKind::$variant => serde_json::from_value::<$ty>(fields).map(Command::$variant),)*
-                        }
-                        .map_err(A::Error::custom);
+                        // As `from_json` parses (one copy of the code per command, not two):
+                        // a refusal names the offending field.
+                        return Command::from_fields(kind, Value::Object(fields)).map_err(A::Error::custom);
                     }
                 };
                 let rest = serde::de::value::MapAccessDeserializer::new(map);

@@ -59,6 +59,8 @@ export declare class NativeCasebook {
   verify(id: number, actor: string, caseId: string): InlineAnswer | null
   /** The global event log after a position. */
   readLog(id: number, after: number, limit: number): InlineAnswer | null
+  /** Copies the SQLite write-ahead log into the database file and empties it. */
+  checkpoint(id: number): InlineAnswer | null
   /** Registers (or replaces) a program (`program` JSON). */
   registerProgram(id: number, program: string): InlineAnswer | null
   /**

@@ -579,6 +579,16 @@ class Casebook {
         }
     }
     /**
+     * Makes a SQLite file complete on its own: the write-ahead log is copied into the
+     * database file and emptied, so the file alone can be copied (a backup) while the
+     * casebook stays open. Waits for the calls made before it. Nothing to do for the
+     * in-memory and PostgreSQL stores. Rejects with `storage` if another connection's
+     * reader keeps the log from being emptied within the busy timeout.
+     */
+    checkpoint() {
+        return this.#call(nothing, (id) => this.#native.checkpoint(id));
+    }
+    /**
      * Finishes the calls already made, then closes the store (for SQLite: the file is
      * checkpointed and released). Later calls reject with `storage`. (`close` is the
      * command that closes a case.)

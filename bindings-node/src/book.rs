@@ -132,6 +132,7 @@ enum Op {
     RegisterProgram { program: String },
     Attach { actor: String, case_id: String, meta: String, content: Vec<u8> },
     DocumentContent { actor: String, case_id: String, document_id: String },
+    Checkpoint,
     Close,
 }
 
@@ -444,6 +445,12 @@ impl NativeCasebook {
         self.submit(&env, id, Op::ReadLog { after, limit })
     }
 
+    /// Copies the SQLite write-ahead log into the database file and empties it.
+    #[napi(catch_unwind)]
+    pub fn checkpoint(&self, env: Env, id: u32) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Checkpoint)
+    }
+
     /// Registers (or replaces) a program (`program` JSON).
     #[napi(catch_unwind)]
     pub fn register_program(&self, env: Env, id: u32, program: String) -> napi::Result<Option<InlineAnswer>, String> {
@@ -695,6 +702,10 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
             let book = shared.book()?;
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             json(&book.read_log(after, limit)?)
+        }
+        Op::Checkpoint => {
+            shared.book()?.checkpoint()?;
+            Ok(Reply::Done)
         }
         Op::RegisterProgram { program } => {
             let book = shared.book()?;

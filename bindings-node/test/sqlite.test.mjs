@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Casebook, ManualClock } from '../index.mjs';
@@ -34,6 +34,30 @@ test('a SQLite file keeps its cases across casebooks', async () => {
   assert.equal((await again.verify(admin, opened.case_id)).valid, true);
   await again.addNote(manager, opened.case_id, { text: 'after reopening the file' });
   await again.shutdown();
+});
+
+test('checkpoint makes the file complete on its own, to copy while the casebook is open', async () => {
+  const path = join(dir, 'checkpoint.db');
+  const book = await Casebook.open(path);
+  const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Ada' } });
+  assert.ok(statSync(`${path}-wal`).size > 0); // the commit is in the write-ahead log
+  const noted = book.addNote(intake, opened.case_id, { text: 'copied with the file' });
+  assert.equal(await book.checkpoint(), undefined); // after the note, called before it
+  await noted;
+  assert.equal(statSync(`${path}-wal`).size, 0);
+  mkdirSync(join(dir, 'copy'));
+  copyFileSync(path, join(dir, 'copy', 'checkpoint.db')); // the database file alone
+  const copy = await Casebook.open(join(dir, 'copy', 'checkpoint.db'));
+  const view = await copy.get(manager, opened.case_id);
+  assert.equal(view.version, 2);
+  assert.equal(view.notes[0].text, 'copied with the file');
+  await copy.shutdown();
+  await book.addNote(intake, opened.case_id, { text: 'after the checkpoint' });
+  assert.equal((await book.get(manager, opened.case_id)).version, 3);
+  await book.shutdown();
+  const memory = Casebook.inMemory();
+  assert.equal(await memory.checkpoint(), undefined); // nothing to do in memory
+  await memory.shutdown();
 });
 
 test(':memory: is a private SQLite database', async () => {

@@ -349,6 +349,16 @@ impl Book {
         })
     }
 
+    /// Copies the SQLite write-ahead log into the database file and empties it, so the
+    /// file alone holds every commit (nothing to do for the other stores).
+    #[pyo3(signature = () -> "None")]
+    fn checkpoint(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            let engine = &self.engine;
+            detached(py, || engine.checkpoint())
+        })
+    }
+
     /// The global log after a position (the host's feed: not scoped to an actor).
     #[pyo3(signature = (after: "int | None" = None, limit: "int | None" = None) -> "list[dict[str, typing.Any]]")]
     fn read_log<'py>(

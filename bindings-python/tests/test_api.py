@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import shutil
 import uuid
 import warnings
 from pathlib import Path
@@ -376,3 +377,22 @@ def test_sqlite_file_persists(tmp_path: Path, sync: str) -> None:
     assert case.version == 2 and case.notes[0].text == "kept on disk"
     assert reopened.list(SAM, text="disk").items[0].case_id == c.case_id
     assert casekit.Casebook.open(":memory:").store == "sqlite::memory:"
+
+
+def test_checkpoint_makes_the_file_complete_on_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "cases.db"
+    b = casekit.Casebook.open(str(path))
+    c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    b.add_note(IRIS, c.case_id, text="copied with the file")
+    wal = tmp_path / "cases.db-wal"
+    assert wal.stat().st_size > 0  # the commits are still in the write-ahead log
+    assert b.checkpoint() is None
+    assert wal.stat().st_size == 0
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copyfile(path, copy / "cases.db")  # the database file alone, while b stays open
+    case = casekit.Casebook.open(str(copy / "cases.db")).get(SAM, c.case_id)
+    assert case.version == 2 and case.notes[0].text == "copied with the file"
+    b.add_note(IRIS, c.case_id, text="after the checkpoint")
+    assert b.get(SAM, c.case_id).version == 3
+    book().checkpoint()  # nothing to do in memory

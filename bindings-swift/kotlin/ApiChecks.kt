@@ -1,5 +1,5 @@
 // Checks of the Kotlin API that the scenarios do not reach: panics, error fields, document
-// bytes, batches, the generic entry point, the log, SQLite files across reopen,
+// bytes, batches, the generic entry point, the log, SQLite files across reopen and checkpoint,
 // subscriptions (including a listener that throws), programs and paging.
 package casekit.conformance
 
@@ -100,6 +100,27 @@ class ApiChecks(private val scratch: File) {
                 val page = book.list(sam, CaseQuery(tag = "file", text = "disk"))
                 check(page.items.map { it.caseId } == listOf(caseId), "list ${page.items}")
             }
+        },
+        "checkpoint makes the file complete on its own, to copy while the casebook is open" to {
+            val db = File(scratch, "api-checkpoint.db")
+            val copy = File(scratch, "api-checkpoint-copy.db")
+            listOf(db, copy).forEach { f -> listOf("", "-wal", "-shm").forEach { File(f.path + it).delete() } }
+            Casebook.open(db.path).use { book ->
+                val c = book.openCase(sam, "housing", client)
+                book.addNote(sam, c.caseId, "copied with the file")
+                val wal = File(db.path + "-wal")
+                check(wal.length() > 0, "the commits should still be in the write-ahead log")
+                book.checkpoint()
+                check(wal.length() == 0L, "the log holds ${wal.length()} bytes after a checkpoint")
+                db.copyTo(copy)
+                Casebook.open(copy.path).use { copied ->
+                    val view = copied.get(sam, c.caseId)
+                    check(view.version == 2uL && view.notes.single().text == "copied with the file", "copied view $view")
+                }
+                book.addNote(sam, c.caseId, "after the checkpoint")
+                check(book.get(sam, c.caseId).version == 3uL, "a commit after the checkpoint")
+            }
+            memory().use { it.checkpoint() }
         },
         "subscriptions deliver in order; a throwing listener cannot fail a commit" to {
             memory().use { book ->

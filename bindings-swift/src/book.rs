@@ -739,6 +739,15 @@ impl Casebook {
         guard(|| RecordedEvent::all(self.book.read_log(after_position, limit as usize)?))
     }
 
+    /// Makes a SQLite file complete on its own: the write-ahead log is copied into the
+    /// database file and emptied, so the file alone can be copied (a backup, iCloud or
+    /// Auto Backup of the app's data) while the casebook stays open. Nothing to do for
+    /// the in-memory and PostgreSQL stores. A `Storage` error if another connection's
+    /// reader keeps the log from being emptied within the busy timeout.
+    pub fn checkpoint(&self) -> Result<()> {
+        guard(|| Ok(self.book.checkpoint()?))
+    }
+
     /// The case view as casekit's JSON (the interchange form: exports, sync, tests).
     pub fn get_json(&self, actor: Actor, case_id: String) -> Result<String> {
         guard(|| to_json(&self.book.get(&(&actor).into(), id("case_id", &case_id)?)?))

@@ -244,6 +244,13 @@ impl<S: Store> Casebook<S> {
         &self.store
     }
 
+    /// Makes the store's file complete on its own, to copy it while the application
+    /// runs ([`Store::checkpoint`]; the SQLite store empties its write-ahead log into
+    /// the database file). Nothing to do for the in-memory and PostgreSQL stores.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.store.checkpoint().map_err(from_store)
+    }
+
     /// Registers (or replaces) a program's rules.
     pub fn register_program(&self, program: Program) -> Result<()> {
         if program.id.as_str().trim().is_empty() {

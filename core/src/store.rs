@@ -270,6 +270,15 @@ pub trait Store: Send + Sync {
     /// The bytes stored under `sha256`, verified against it (a mismatch is
     /// [`StoreError::Integrity`]).
     fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Makes the store's main file hold every committed change on its own, so that it
+    /// can be copied (a backup, a notebook's data shared) while the application runs.
+    /// The SQLite store copies its write-ahead log into the database file and empties
+    /// it. The default does nothing: stores with nothing of the kind (in memory) or
+    /// with backup tools of their own (PostgreSQL).
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 macro_rules! forward_store {
@@ -301,6 +310,9 @@ macro_rules! forward_store {
             }
             fn get_blob(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
                 (**self).get_blob(sha256)
+            }
+            fn checkpoint(&self) -> Result<(), StoreError> {
+                (**self).checkpoint()
             }
         }
     )*};

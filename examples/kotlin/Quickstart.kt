@@ -125,5 +125,12 @@ fun main(args: Array<String>) {
         val migrated = book.list(sam, CaseQuery(tag = "migrated", limit = 100u))
         val inAssessment = migrated.items.count { it.phase == Phase.ASSESSMENT }
         println("Imported 30 legacy cases (${imported.size} commands in one transaction); $inAssessment now in assessment.")
+
+        // A backup while the casebook stays open: once the write-ahead log is emptied
+        // into it, the file alone holds every commit and can be copied like any file.
+        book.checkpoint()
+        val backup = File("$path.backup")
+        File(path).copyTo(backup, overwrite = true)
+        Casebook.open(backup.path).use { println("Backup copied: ${it.list(sam, CaseQuery(limit = 100u)).items.size} cases.") }
     }
 }

@@ -7,11 +7,11 @@
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { Casebook } from 'casekit';
 
 const path = process.argv[2] ?? join(tmpdir(), 'casekit-quickstart.db');
-for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+for (const suffix of ['', '-wal', '-shm', '.backup']) rmSync(path + suffix, { force: true });
 
 // casekit does not authenticate: the application does, and hands each call its actor.
 const iris = { id: 'iris', roles: ['intake_worker'], programs: ['housing'] };
@@ -106,4 +106,12 @@ const imported = await book.executeBatch(sam, items);
 const migrated = await book.list(sam, { tag: 'migrated', limit: 100 });
 const inAssessment = migrated.items.filter((c) => c.phase === 'assessment').length;
 console.log(`imported 30 legacy cases (${imported.length} commands in one transaction); ${inAssessment} now in assessment`);
+
+// A backup while the casebook stays open: once the write-ahead log is emptied into it,
+// the .db file alone holds every commit and can be copied like any file.
+await book.checkpoint();
+copyFileSync(path, `${path}.backup`);
+const backup = await Casebook.open(`${path}.backup`);
+console.log(`backup copied: ${(await backup.list(sam, { limit: 100 })).items.length} cases`);
+await backup.shutdown();
 await book.shutdown();

@@ -139,5 +139,15 @@ struct Quickstart {
         let migrated = try book.list(actor: sam, query: CaseQuery(tag: "migrated", limit: 100))
         let inAssessment = migrated.items.filter { $0.phase == .assessment }.count
         print("Imported 30 legacy cases (\(imported.count) commands in one transaction); \(inAssessment) now in assessment.")
+
+        // A backup while the casebook stays open: once the write-ahead log is emptied
+        // into it, the file alone holds every commit and can be copied like any file.
+        try book.checkpoint()
+        let backup = path + ".backup"
+        try? FileManager.default.removeItem(atPath: backup)
+        try FileManager.default.copyItem(atPath: path, toPath: backup)
+        let copied = try Casebook.open(path: backup)
+        let copiedCases = try copied.list(actor: sam, query: CaseQuery(limit: 100)).items.count
+        print("Backup copied: \(copiedCases) cases.")
     }
 }

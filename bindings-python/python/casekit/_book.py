@@ -227,6 +227,15 @@ class Casebook:
         own projections and exports (not scoped to an actor)."""
         return [Event.from_json(e) for e in self._n.read_log(after, limit)]
 
+    def checkpoint(self) -> None:
+        """Makes a SQLite file complete on its own: the write-ahead log is copied into
+        the database file and emptied, so the file alone can be copied (a backup, a
+        notebook's data handed on) while the casebook stays open. Commits made after it
+        return go to the log again. Nothing to do for the in-memory and PostgreSQL
+        stores. Raises :class:`StorageError` if another connection's reader keeps the
+        log from being emptied within the busy timeout."""
+        self._n.checkpoint()
+
     # -- subscriptions -------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], Any]) -> int:

@@ -86,6 +86,11 @@ class Book:
         """
         Stores a document's bytes and attaches its metadata to the case.
         """
+    def checkpoint(self, /) -> None:
+        """
+        Copies the SQLite write-ahead log into the database file and empties it, so the
+        file alone holds every commit (nothing to do for the other stores).
+        """
     def document_content(self, /, actor: Actor, case_id: UUID | str, document_id: UUID | str) -> bytes:
         """
         A document's bytes, verified against its hash.

@@ -1473,4 +1473,9 @@ impl Store for SqliteStore {
         }
         Ok(Some(bytes))
     }
+
+    /// [`SqliteStore::checkpoint`]: the WAL copied into the main file and emptied.
+    fn checkpoint(&self) -> Result<(), StoreError> {
+        SqliteStore::checkpoint(self)
+    }
 }

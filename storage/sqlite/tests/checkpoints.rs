@@ -104,7 +104,7 @@ fn a_checkpoint_asked_for_right_after_an_import_empties_the_wal() {
         cm22::run_batch(&book, 0, 200, &RandomIds).expect("import");
         let wal = size(&dir.path().join("cases.db-wal")) / PAGE;
         assert!((400..1600).contains(&wal), "round {round}: {wal} pages in the WAL");
-        book.store().checkpoint().expect("checkpoint");
+        book.checkpoint().expect("checkpoint");
         let wal = size(&dir.path().join("cases.db-wal"));
         assert_eq!(wal, 0, "round {round}: the WAL still holds {wal} bytes");
     }

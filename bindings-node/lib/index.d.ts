@@ -19,6 +19,31 @@ export interface OpenOptions extends InMemoryOptions {
     synchronous?: 'normal' | 'full';
     /** PostgreSQL only: the schema holding casekit's tables (default `casekit`). */
     schema?: string;
+    /**
+     * SQLite files only: how long (ms) a write waits for another process or connection
+     * holding the file's write lock before it fails with a `storage` error (default
+     * 5000; at most a day).
+     */
+    busyTimeoutMs?: number;
+    /**
+     * SQLite files only: reader connections kept beside the writer, so reads run while
+     * a commit is written (default 4; 0 reads through the writer; at most 64).
+     */
+    readers?: number;
+    /** SQLite files only: each connection's page cache in KiB (default 2048). */
+    cacheSizeKib?: number;
+    /**
+     * SQLite files only: the write-ahead log is copied into the file once it holds this
+     * many pages (default 4000, about 16 MiB; 0: only by `checkpoint()` or when the
+     * last connection closes).
+     */
+    checkpointPages?: number;
+    /**
+     * SQLite files only: how long (thousands of SQLite steps) a list filtered by a time
+     * range and a worker or client walks that person's cases before it takes the time
+     * range's index instead (default 1000).
+     */
+    rangeWalkBudget?: number;
 }
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
@@ -56,6 +81,9 @@ export declare class Casebook {
      * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
      * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
      * instances sharing cases; its tables live in `options.schema`, default `casekit`).
+     * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
+     * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
+     * they reject with a `validation` error naming the option, and nothing is opened.
      */
     static open(pathOrUrl: string, options?: OpenOptions): Promise<Casebook>;
     /**

@@ -41,6 +41,14 @@ function pollWindow(setting, defaultMicros) {
 }
 /** The snake_case names of every command, in the core's order. */
 exports.COMMAND_TYPES = Object.freeze(native.commandKinds());
+/** `OpenOptions` passed on to the addon as they are, under their snake_case names. */
+const SQLITE_TUNING = [
+    ['busyTimeoutMs', 'busy_timeout_ms'],
+    ['readers', 'readers'],
+    ['cacheSizeKib', 'cache_size_kib'],
+    ['checkpointPages', 'checkpoint_pages'],
+    ['rangeWalkBudget', 'range_walk_budget'],
+];
 function toIso(field, t) {
     if (t instanceof Date) {
         if (Number.isNaN(t.getTime()))
@@ -220,6 +228,9 @@ class Casebook {
      * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
      * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
      * instances sharing cases; its tables live in `options.schema`, default `casekit`).
+     * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
+     * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
+     * they reject with a `validation` error naming the option, and nothing is opened.
      */
     static async open(pathOrUrl, options = {}) {
         if (typeof pathOrUrl !== 'string')
@@ -230,6 +241,15 @@ class Casebook {
             spec.synchronous = opts.synchronous;
         if (opts.schema !== undefined)
             spec.schema = opts.schema;
+        for (const [option, field] of SQLITE_TUNING) {
+            const value = opts[option];
+            if (value === undefined || value === null)
+                continue;
+            // NaN and the infinities would cross JSON as null: refuse them here.
+            if (typeof value !== 'number' || !Number.isFinite(value))
+                throw (0, errors_1.invalid)(field, 'expected a whole number');
+            spec[field] = value;
+        }
         const book = new Casebook(spec, opts);
         await book.#call(nothing, (id) => book.#native.ready(id));
         return book;

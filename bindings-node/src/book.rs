@@ -144,7 +144,7 @@ struct Job {
 /// Where the casebook keeps its data.
 enum StoreSpec {
     Memory,
-    Sqlite { path: String, synchronous: Synchronous },
+    Sqlite { path: String, synchronous: Synchronous, tuning: casekit_sqlite::SqliteTuning },
     Postgres { url: String, schema: Option<String> },
 }
 
@@ -177,6 +177,17 @@ struct Spec {
     schema: Option<String>,
     #[serde(default)]
     ids: Ids,
+    // SQLite files only (see `sqlite::tuning`); checked there, to name the option.
+    #[serde(default)]
+    busy_timeout_ms: Option<serde_json::Value>,
+    #[serde(default)]
+    readers: Option<serde_json::Value>,
+    #[serde(default)]
+    cache_size_kib: Option<serde_json::Value>,
+    #[serde(default)]
+    checkpoint_pages: Option<serde_json::Value>,
+    #[serde(default)]
+    range_walk_budget: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -294,6 +305,19 @@ impl NativeCasebook {
         dispatch: Function<FnArgs<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>, ()>,
     ) -> napi::Result<Self, String> {
         let spec: Spec = convert::parse("options", &spec).map_err(throw)?;
+        let tuning = crate::sqlite::tuning(&crate::sqlite::Given {
+            busy_timeout_ms: spec.busy_timeout_ms.as_ref(),
+            readers: spec.readers.as_ref(),
+            cache_size_kib: spec.cache_size_kib.as_ref(),
+            checkpoint_pages: spec.checkpoint_pages.as_ref(),
+            range_walk_budget: spec.range_walk_budget.as_ref(),
+        })
+        .map_err(throw)?;
+        let sqlite_file =
+            matches!((&spec.store, &spec.path), (StoreKind::Sqlite, Some(p)) if !is_postgres(p) && p != ":memory:");
+        if let (false, Some(option)) = (sqlite_file, tuning.first_given()) {
+            return Err(throw(Failure::validation(crate::sqlite::option_name(option), "applies to SQLite files only")));
+        }
         let store = match (spec.store, spec.path) {
             (StoreKind::Memory, _) => StoreSpec::Memory,
             (StoreKind::Sqlite, Some(path)) if is_postgres(&path) => {
@@ -304,7 +328,7 @@ impl NativeCasebook {
                 if spec.schema.is_some() {
                     return Err(throw(Failure::validation("schema", "a schema applies to PostgreSQL URLs only")));
                 }
-                StoreSpec::Sqlite { path, synchronous: spec.synchronous }
+                StoreSpec::Sqlite { path, synchronous: spec.synchronous, tuning }
             }
             (StoreKind::Sqlite, None) => {
                 return Err(throw(Failure::validation("path", "a SQLite store needs a file path")))
@@ -752,7 +776,9 @@ fn check_location(path: &str) -> Result<(), Failure> {
 fn open_store(spec: StoreSpec) -> Result<Box<dyn Store>, Failure> {
     match spec {
         StoreSpec::Memory => Ok(Box::new(casekit::MemoryStore::new())),
-        StoreSpec::Sqlite { path, synchronous } => crate::sqlite::open(&path, synchronous == Synchronous::Full),
+        StoreSpec::Sqlite { path, synchronous, tuning } => {
+            crate::sqlite::open(&path, synchronous == Synchronous::Full, tuning)
+        }
         StoreSpec::Postgres { url, schema } => {
             let mut options = casekit_postgres::PostgresOptions::default();
             if let Some(schema) = schema {

@@ -60,6 +60,62 @@ test('checkpoint makes the file complete on its own, to copy while the casebook 
   await memory.shutdown();
 });
 
+test('tuning options take effect on a SQLite file', async () => {
+  const walAfterNotes = async (name, options) => {
+    const path = join(dir, name);
+    const book = await Casebook.open(path, options);
+    const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Ada' } });
+    for (let n = 0; n < 40; n++) await book.addNote(intake, opened.case_id, { text: `note ${n}` });
+    assert.equal((await book.get(manager, opened.case_id)).version, 41);
+    const since = new Date(Date.now() - 86_400_000);
+    const page = await book.list(admin, { program: 'housing', opened_from: since });
+    assert.deepEqual(page.items.map((s) => s.case_id), [opened.case_id]);
+    const size = statSync(`${path}-wal`).size;
+    await book.shutdown();
+    return size;
+  };
+  // No automatic checkpoints: every commit stays in the write-ahead log.
+  const unbounded = await walAfterNotes('tuned-a.db', { checkpointPages: 0, busyTimeoutMs: 500, readers: 0, cacheSizeKib: 512 });
+  assert.ok(unbounded >= 40 * 4096, `WAL of ${unbounded} bytes`);
+  // A checkpoint every couple of pages: the log keeps starting over.
+  const bounded = await walAfterNotes('tuned-b.db', { checkpointPages: 2, readers: 1, rangeWalkBudget: 0, busyTimeoutMs: 3000 });
+  assert.ok(bounded < unbounded / 2, `WAL of ${bounded} bytes against ${unbounded}`);
+  for (const name of ['tuned-a.db', 'tuned-b.db']) {
+    const again = await Casebook.open(join(dir, name));
+    assert.deepEqual((await again.list(admin)).items.map((s) => s.version), [41]);
+    await again.shutdown();
+  }
+});
+
+test('tuning options out of range, or for another store, are refused and open nothing', async () => {
+  const cases = [
+    [{ readers: -1 }, 'readers'],
+    [{ readers: 65 }, 'readers'],
+    [{ readers: true }, 'readers'],
+    [{ readers: 1.5 }, 'readers'],
+    [{ busyTimeoutMs: Number.NaN }, 'busy_timeout_ms'],
+    [{ busyTimeoutMs: -1 }, 'busy_timeout_ms'],
+    [{ busyTimeoutMs: 86_400_001 }, 'busy_timeout_ms'],
+    [{ busyTimeoutMs: '5' }, 'busy_timeout_ms'],
+    [{ cacheSizeKib: 0 }, 'cache_size_kib'],
+    [{ checkpointPages: 2 ** 32 }, 'checkpoint_pages'],
+    [{ rangeWalkBudget: -1 }, 'range_walk_budget'],
+    [{ readers: 2, cacheSizeKib: 0 }, 'cache_size_kib'],
+  ];
+  for (const [options, field] of cases) {
+    const path = join(dir, 'refused.db');
+    await assert.rejects(Casebook.open(path, options), (err) => {
+      assert.equal(err.code, 'validation', JSON.stringify(options));
+      assert.equal(err.field, field, JSON.stringify(options));
+      return true;
+    });
+    assert.equal(existsSync(path), false, JSON.stringify(options));
+  }
+  // For SQLite files only: refused before anything connects (no server listens there).
+  await assert.rejects(Casebook.open('postgres://nobody@127.0.0.1:1/none', { readers: 2 }), { code: 'validation', field: 'readers' });
+  await assert.rejects(Casebook.open(':memory:', { cacheSizeKib: 4096 }), { code: 'validation', field: 'cache_size_kib' });
+});
+
 test(':memory: is a private SQLite database', async () => {
   const book = await Casebook.open(':memory:', { ids: 'sequential', clock: new ManualClock('2026-01-05T09:00:00Z') });
   const c = await book.openCase(intake, { program: 'housing', client: { name: 'A' } });

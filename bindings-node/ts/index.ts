@@ -66,7 +66,41 @@ export interface OpenOptions extends InMemoryOptions {
   synchronous?: 'normal' | 'full';
   /** PostgreSQL only: the schema holding casekit's tables (default `casekit`). */
   schema?: string;
+  /**
+   * SQLite files only: how long (ms) a write waits for another process or connection
+   * holding the file's write lock before it fails with a `storage` error (default
+   * 5000; at most a day).
+   */
+  busyTimeoutMs?: number;
+  /**
+   * SQLite files only: reader connections kept beside the writer, so reads run while
+   * a commit is written (default 4; 0 reads through the writer; at most 64).
+   */
+  readers?: number;
+  /** SQLite files only: each connection's page cache in KiB (default 2048). */
+  cacheSizeKib?: number;
+  /**
+   * SQLite files only: the write-ahead log is copied into the file once it holds this
+   * many pages (default 4000, about 16 MiB; 0: only by `checkpoint()` or when the
+   * last connection closes).
+   */
+  checkpointPages?: number;
+  /**
+   * SQLite files only: how long (thousands of SQLite steps) a list filtered by a time
+   * range and a worker or client walks that person's cases before it takes the time
+   * range's index instead (default 1000).
+   */
+  rangeWalkBudget?: number;
 }
+
+/** `OpenOptions` passed on to the addon as they are, under their snake_case names. */
+const SQLITE_TUNING = [
+  ['busyTimeoutMs', 'busy_timeout_ms'],
+  ['readers', 'readers'],
+  ['cacheSizeKib', 'cache_size_kib'],
+  ['checkpointPages', 'checkpoint_pages'],
+  ['rangeWalkBudget', 'range_walk_budget'],
+] as const;
 
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
@@ -275,6 +309,9 @@ export class Casebook {
    * Opens the casebook at `pathOrUrl`: a file path opens (or creates) a SQLite database
    * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
    * instances sharing cases; its tables live in `options.schema`, default `casekit`).
+   * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
+   * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
+   * they reject with a `validation` error naming the option, and nothing is opened.
    */
   static async open(pathOrUrl: string, options: OpenOptions = {}): Promise<Casebook> {
     if (typeof pathOrUrl !== 'string') throw invalid('path', 'expected a file path or a URL');
@@ -282,6 +319,13 @@ export class Casebook {
     const spec: Record<string, unknown> = { store: 'sqlite', path: pathOrUrl };
     if (opts.synchronous !== undefined) spec.synchronous = opts.synchronous;
     if (opts.schema !== undefined) spec.schema = opts.schema;
+    for (const [option, field] of SQLITE_TUNING) {
+      const value: unknown = opts[option];
+      if (value === undefined || value === null) continue;
+      // NaN and the infinities would cross JSON as null: refuse them here.
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'expected a whole number');
+      spec[field] = value;
+    }
     const book = new Casebook(spec, opts);
     await book.#call(nothing, (id) => book.#native.ready(id));
     return book;

@@ -12,7 +12,7 @@ use casekit::{
     SubscriptionId,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -117,6 +117,7 @@ impl Book {
         clock: "ManualClock | None" = None,
         ids = "random",
         schema = None,
+        tuning: "dict[str, float | int] | None" = None,
     ))]
     fn open(
         py: Python<'_>,
@@ -125,6 +126,7 @@ impl Book {
         clock: Option<&Bound<'_, PyAny>>,
         ids: &str,
         schema: Option<&str>,
+        tuning: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         guard(py, || {
             let target: String = match target.extract::<std::path::PathBuf>() {
@@ -133,7 +135,8 @@ impl Book {
             };
             let clock = clock_of(clock)?;
             let ids = ids_of(py, ids)?;
-            let spec = stores::parse(py, &target, synchronous, schema)?;
+            let tuning = stores::tuning(py, tuning)?;
+            let spec = stores::parse(py, &target, synchronous, schema, tuning)?;
             let description = spec.describe();
             let store = py.detach(|| catch_unwind(AssertUnwindSafe(|| stores::open(spec))));
             let store = match store {

@@ -3,8 +3,10 @@
 use crate::errors;
 use casekit::{Error, Store};
 use casekit_postgres::{PostgresOptions, PostgresStore};
-use casekit_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
 use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+use std::time::Duration;
 
 /// How durable each SQLite commit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,11 +17,63 @@ pub enum Sync {
     Full,
 }
 
+/// The name of a SQLite option as `Casebook.open` takes it.
+fn option_name(option: TuningOption) -> &'static str {
+    match option {
+        TuningOption::BusyTimeout => "busy_timeout",
+        TuningOption::Readers => "readers",
+        TuningOption::CacheSizeKib => "cache_size_kib",
+        TuningOption::CheckpointPages => "checkpoint_pages",
+        TuningOption::RangeWalkBudget => "range_walk_budget",
+    }
+}
+
+/// Reads the SQLite options from `tuning` (`{name: value}`, only the ones given; the
+/// Python layer leaves out the `None`s). Refuses unknown names, wrong types and values
+/// out of range, naming the option.
+pub fn tuning(py: Python<'_>, tuning: Option<&Bound<'_, PyDict>>) -> PyResult<SqliteTuning> {
+    let mut out = SqliteTuning::default();
+    let Some(dict) = tuning else { return Ok(out) };
+    let u32_max = u64::from(u32::MAX);
+    for (key, value) in dict.iter() {
+        let name: String = key.extract().map_err(|_| errors::validation(py, "options", "names must be strings"))?;
+        let bad = |what: &str| errors::validation(py, &name, format!("expected {what}"));
+        // A whole number (not a bool) up to `max`.
+        let whole = |max: u64, what: &str| -> PyResult<u64> {
+            if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+                return Err(bad(what));
+            }
+            value.extract::<u64>().ok().filter(|v| *v <= max).ok_or_else(|| bad(what))
+        };
+        let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        match name.as_str() {
+            "busy_timeout" => {
+                let what = format!("seconds from 0 to {}", SqliteTuning::MAX_BUSY_TIMEOUT.as_secs());
+                let number = !value.is_instance_of::<PyBool>()
+                    && (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>());
+                let secs: f64 = if number { value.extract().map_err(|_| bad(&what))? } else { return Err(bad(&what)) };
+                out.busy_timeout = Some(Duration::try_from_secs_f64(secs).map_err(|_| bad(&what))?);
+            }
+            "readers" => {
+                let max = SqliteTuning::MAX_READERS as u64;
+                let v = whole(max, &format!("a whole number from 0 to {max}"))?;
+                out.readers = Some(usize::try_from(v).unwrap_or(SqliteTuning::MAX_READERS));
+            }
+            "cache_size_kib" => out.cache_size_kib = Some(narrow(whole(u32_max, "a whole number of KiB")?)),
+            "checkpoint_pages" => out.checkpoint_pages = Some(narrow(whole(u32_max, "a whole number of pages")?)),
+            "range_walk_budget" => out.range_walk_budget = Some(narrow(whole(u32_max, "a whole number")?)),
+            _ => return Err(errors::validation(py, &name, "no such option")),
+        }
+    }
+    out.check().map_err(|e| errors::validation(py, option_name(e.option), format!("expected {}", e.expected)))?;
+    Ok(out)
+}
+
 /// A store to open.
 #[derive(Clone, Debug)]
 pub enum Spec {
     /// A SQLite file (`:memory:` for an in-memory SQLite database).
-    Sqlite { path: String, sync: Sync },
+    Sqlite { path: String, sync: Sync, tuning: SqliteTuning },
     /// A PostgreSQL database, in one schema.
     Postgres { url: String, schema: String },
 }
@@ -37,7 +91,13 @@ impl Spec {
 
 /// Reads `path_or_url`: `postgres://` / `postgresql://` URLs, `sqlite://PATH` or
 /// `sqlite:PATH`, `:memory:`, or a plain file path.
-pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&str>) -> PyResult<Spec> {
+pub fn parse(
+    py: Python<'_>,
+    target: &str,
+    synchronous: &str,
+    schema: Option<&str>,
+    tuning: SqliteTuning,
+) -> PyResult<Spec> {
     let sync = match synchronous {
         "normal" => Sync::Normal,
         "full" => Sync::Full,
@@ -45,6 +105,9 @@ pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&st
     };
     let lower = target.to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        if let Some(option) = tuning.first_given() {
+            return Err(errors::validation(py, option_name(option), "applies to SQLite files only"));
+        }
         let schema = schema.unwrap_or("casekit").to_owned();
         return Ok(Spec::Postgres { url: target.to_owned(), schema });
     }
@@ -66,13 +129,18 @@ pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&st
     if path.contains('\0') {
         return Err(errors::validation(py, "path_or_url", "a path cannot contain NUL"));
     }
-    Ok(Spec::Sqlite { path: path.to_owned(), sync })
+    if path == ":memory:" {
+        if let Some(option) = tuning.first_given() {
+            return Err(errors::validation(py, option_name(option), "applies to SQLite files only, not \":memory:\""));
+        }
+    }
+    Ok(Spec::Sqlite { path: path.to_owned(), sync, tuning })
 }
 
 /// Opens the store. Runs without the GIL.
 pub fn open(spec: Spec) -> Result<Box<dyn Store>, Error> {
     match spec {
-        Spec::Sqlite { path, sync } => open_sqlite(&path, sync),
+        Spec::Sqlite { path, sync, tuning } => open_sqlite(&path, sync, tuning),
         Spec::Postgres { url, schema } => {
             let options = PostgresOptions { schema, ..PostgresOptions::default() };
             PostgresStore::connect_with(&url, options).map(|s| Box::new(s) as Box<dyn Store>).map_err(Error::Storage)
@@ -80,7 +148,7 @@ pub fn open(spec: Spec) -> Result<Box<dyn Store>, Error> {
     }
 }
 
-fn open_sqlite(path: &str, sync: Sync) -> Result<Box<dyn Store>, Error> {
+fn open_sqlite(path: &str, sync: Sync, tuning: SqliteTuning) -> Result<Box<dyn Store>, Error> {
     let store = if path == ":memory:" {
         SqliteStore::in_memory()
     } else {
@@ -88,7 +156,7 @@ fn open_sqlite(path: &str, sync: Sync) -> Result<Box<dyn Store>, Error> {
             Sync::Normal => Synchronous::Normal,
             Sync::Full => Synchronous::Full,
         };
-        SqliteStore::open_with(path, SqliteOptions { synchronous, ..SqliteOptions::default() })
+        SqliteStore::open_with(path, tuning.apply(SqliteOptions { synchronous, ..SqliteOptions::default() }))
     };
     store.map(|s| Box::new(s) as Box<dyn Store>).map_err(Error::Storage)
 }

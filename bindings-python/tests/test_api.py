@@ -396,3 +396,61 @@ def test_checkpoint_makes_the_file_complete_on_its_own(tmp_path: Path) -> None:
     b.add_note(IRIS, c.case_id, text="after the checkpoint")
     assert b.get(SAM, c.case_id).version == 3
     book().checkpoint()  # nothing to do in memory
+
+
+def test_sqlite_tuning_takes_effect(tmp_path: Path) -> None:
+    def wal_after_notes(name: str, **tuning: Any) -> int:
+        b = casekit.Casebook.open(str(tmp_path / name), **tuning)
+        c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+        for n in range(40):
+            b.add_note(IRIS, c.case_id, text="note %d" % n)
+        assert b.get(SAM, c.case_id).version == 41
+        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+        assert [s.case_id for s in b.list(SAM, program="housing", opened_from=since).items] == [c.case_id]
+        return (tmp_path / (name + "-wal")).stat().st_size
+
+    # No automatic checkpoints: every commit stays in the write-ahead log.
+    unbounded = wal_after_notes("a.db", checkpoint_pages=0, busy_timeout=0.5, readers=0, cache_size_kib=512)
+    assert unbounded >= 40 * 4096
+    # A checkpoint every couple of pages: the log keeps starting over.
+    bounded = wal_after_notes("b.db", checkpoint_pages=2, readers=1, range_walk_budget=0, busy_timeout=3)
+    assert bounded < unbounded / 2
+    # Either file reads back whole with the defaults.
+    for name in ("a.db", "b.db"):
+        again = casekit.Casebook.open(str(tmp_path / name))
+        assert [s.version for s in again.list(SAM).items] == [41]
+
+
+@pytest.mark.parametrize(
+    "tuning, field",
+    [
+        ({"readers": -1}, "readers"),
+        ({"readers": 65}, "readers"),
+        ({"readers": True}, "readers"),
+        ({"readers": 1.5}, "readers"),
+        ({"busy_timeout": float("nan")}, "busy_timeout"),
+        ({"busy_timeout": -1}, "busy_timeout"),
+        ({"busy_timeout": 86_401}, "busy_timeout"),
+        ({"busy_timeout": "5"}, "busy_timeout"),
+        ({"cache_size_kib": 0}, "cache_size_kib"),
+        ({"checkpoint_pages": 2**32}, "checkpoint_pages"),
+        ({"range_walk_budget": -1}, "range_walk_budget"),
+        ({"readers": 2, "cache_size_kib": 0}, "cache_size_kib"),
+    ],
+)
+def test_sqlite_tuning_refuses_bad_values_and_opens_nothing(tmp_path: Path, tuning: Dict[str, Any], field: str) -> None:
+    path = tmp_path / "cases.db"
+    with pytest.raises(casekit.ValidationError) as caught:
+        casekit.Casebook.open(str(path), **tuning)
+    assert caught.value.field == field
+    assert not path.exists()
+
+
+def test_sqlite_tuning_is_for_sqlite_files_only() -> None:
+    # Refused before anything connects (no server listens at this URL).
+    with pytest.raises(casekit.ValidationError) as caught:
+        casekit.Casebook.open("postgres://nobody@127.0.0.1:1/none", readers=2)
+    assert caught.value.field == "readers"
+    with pytest.raises(casekit.ValidationError) as caught:
+        casekit.Casebook.open(":memory:", cache_size_kib=4096)
+    assert caught.value.field == "cache_size_kib"

@@ -122,6 +122,37 @@ class ApiChecks(private val scratch: File) {
             }
             memory().use { it.checkpoint() }
         },
+        "SQLite tuning takes effect; out of range, or for :memory:, it is refused and opens nothing" to {
+            fun walAfterNotes(name: String, tuning: SqliteTuning): Long {
+                val db = File(scratch, name)
+                listOf("", "-wal", "-shm").forEach { File(db.path + it).delete() }
+                // Measured while the casebook is open: closing the last connection
+                // checkpoints and removes the write-ahead log.
+                val wal = Casebook.open(db.path, tuning = tuning).use { book ->
+                    val c = book.openCase(sam, "housing", client)
+                    repeat(40) { n -> book.addNote(sam, c.caseId, "note $n") }
+                    check(book.get(sam, c.caseId).version == 41uL, "version after the notes")
+                    File(db.path + "-wal").length()
+                }
+                Casebook.open(db.path).use { again ->
+                    check(again.list(sam, CaseQuery()).items.map { it.version } == listOf(41uL), "reopened with the defaults")
+                }
+                return wal
+            }
+            val unbounded = walAfterNotes("tuned-a.db", SqliteTuning(checkpointPages = 0u, busyTimeoutMs = 500uL, readers = 0u, cacheSizeKib = 512u))
+            val bounded = walAfterNotes("tuned-b.db", SqliteTuning(checkpointPages = 2u, readers = 1u, rangeWalkBudget = 0u))
+            check(unbounded >= 40L * 4096, "WAL of $unbounded bytes without checkpoints")
+            check(bounded < unbounded / 2, "WAL of $bounded bytes against $unbounded")
+            val refused = File(scratch, "tuned-refused.db")
+            listOf(SqliteTuning(readers = 65u) to "readers", SqliteTuning(cacheSizeKib = 0u) to "cache_size_kib",
+                SqliteTuning(busyTimeoutMs = 86_400_001uL) to "busy_timeout_ms").forEach { (tuning, field) ->
+                val e = expectError<CaseKitException.Validation>("tuning $tuning") { Casebook.open(refused.path, tuning = tuning) }
+                check(e.field == field, "field ${e.field} for $tuning")
+                check(!refused.exists(), "a refused open created the file")
+            }
+            val m = expectError<CaseKitException.Validation>("tuning in memory") { Casebook.open(":memory:", tuning = SqliteTuning(readers = 2u)) }
+            check(m.field == "readers", "field ${m.field}")
+        },
         "subscriptions deliver in order; a throwing listener cannot fail a commit" to {
             memory().use { book ->
                 val seen = ArrayList<String>()

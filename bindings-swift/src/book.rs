@@ -83,6 +83,64 @@ pub enum Synchronous {
     Full,
 }
 
+/// How a SQLite file is opened beyond `synchronous` (the Rust `SqliteOptions`): each
+/// `null`/`nil` keeps the store's default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, uniffi::Record)]
+pub struct SqliteTuning {
+    /// How long (ms) a write waits for another process (an app extension, a second
+    /// connection) holding the file's write lock before it fails with a `Storage`
+    /// error. Default 5000; at most a day.
+    #[uniffi(default = None)]
+    pub busy_timeout_ms: Option<u64>,
+    /// Reader connections kept beside the writer, so reads run while a commit is
+    /// written. Default 4; 0 reads through the writer; at most 64.
+    #[uniffi(default = None)]
+    pub readers: Option<u32>,
+    /// Each connection's page cache in KiB. Default 2048; at least 1.
+    #[uniffi(default = None)]
+    pub cache_size_kib: Option<u32>,
+    /// The write-ahead log is copied into the file once it holds this many pages.
+    /// Default 4000 (about 16 MiB); 0: only by `checkpoint()` or when the last
+    /// connection closes.
+    #[uniffi(default = None)]
+    pub checkpoint_pages: Option<u32>,
+    /// How long (thousands of SQLite steps) a list filtered by a time range and a
+    /// worker or client walks that person's cases before it takes the time range's
+    /// index instead. Default 1000.
+    #[uniffi(default = None)]
+    pub range_walk_budget: Option<u32>,
+}
+
+impl SqliteTuning {
+    /// As the SQLite store takes it, checked: a validation error names the first
+    /// option out of range.
+    fn checked(&self) -> Result<casekit_sqlite::SqliteTuning> {
+        let tuning = casekit_sqlite::SqliteTuning {
+            busy_timeout: self.busy_timeout_ms.map(std::time::Duration::from_millis),
+            readers: self.readers.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            cache_size_kib: self.cache_size_kib,
+            checkpoint_pages: self.checkpoint_pages,
+            range_walk_budget: self.range_walk_budget,
+        };
+        tuning
+            .check()
+            .map_err(|e| CaseKitError::validation(option_name(e.option), format!("expected {}", e.expected)))?;
+        Ok(tuning)
+    }
+}
+
+/// The name of a SQLite option in errors (the snake_case of `SqliteTuning`'s fields).
+fn option_name(option: casekit_sqlite::TuningOption) -> &'static str {
+    use casekit_sqlite::TuningOption as T;
+    match option {
+        T::BusyTimeout => "busy_timeout_ms",
+        T::Readers => "readers",
+        T::CacheSizeKib => "cache_size_kib",
+        T::CheckpointPages => "checkpoint_pages",
+        T::RangeWalkBudget => "range_walk_budget",
+    }
+}
+
 /// The case-management engine over one store: commands, queries and subscriptions.
 ///
 /// Kotlin: `Casebook.inMemory()`, `Casebook.open(path)`; Swift: `Casebook.inMemory()`,
@@ -132,27 +190,36 @@ impl Casebook {
 
     /// A casebook over the SQLite file at `path` (created if missing; WAL mode), or a
     /// private in-memory SQLite database for `":memory:"`. On iOS and Android pass a path
-    /// inside the app's own files directory.
-    #[uniffi::constructor(default(synchronous = None, clock = None, sequential_ids = false))]
+    /// inside the app's own files directory. `tuning`: the file's options beyond
+    /// `synchronous` (busy timeout, readers, page cache, checkpoints); out of range, or
+    /// given for `":memory:"`, a `Validation` error naming the option, and nothing is
+    /// opened.
+    #[uniffi::constructor(default(synchronous = None, clock = None, sequential_ids = false, tuning = None))]
     pub fn open(
         path: String,
         synchronous: Option<Synchronous>,
         clock: Option<Arc<ManualClock>>,
         sequential_ids: bool,
+        tuning: Option<SqliteTuning>,
     ) -> Result<Arc<Self>> {
         guard(|| {
             use casekit_sqlite::{SqliteOptions, SqliteStore, Synchronous as S};
             if path.trim().is_empty() {
                 return Err(CaseKitError::validation("path", "a SQLite store needs a file path (or \":memory:\")"));
             }
+            let synchronous = match synchronous.unwrap_or_default() {
+                Synchronous::Normal => S::Normal,
+                Synchronous::Full => S::Full,
+            };
+            let tuning = tuning.map(|t| t.checked()).transpose()?.unwrap_or_default();
             let store = if path == ":memory:" {
+                if let Some(option) = tuning.first_given() {
+                    let name = option_name(option);
+                    return Err(CaseKitError::validation(name, "applies to SQLite files only, not \":memory:\""));
+                }
                 SqliteStore::in_memory()
             } else {
-                let synchronous = match synchronous.unwrap_or_default() {
-                    Synchronous::Normal => S::Normal,
-                    Synchronous::Full => S::Full,
-                };
-                SqliteStore::open_with(&path, SqliteOptions { synchronous, ..SqliteOptions::default() })
+                SqliteStore::open_with(&path, tuning.apply(SqliteOptions { synchronous, ..SqliteOptions::default() }))
             }
             .map_err(|e| CaseKitError::from(casekit::Error::Storage(e)))?;
             Ok(Arc::new(Casebook::build(Box::new(store), "sqlite", clock, sequential_ids)))

@@ -28,7 +28,7 @@ pub mod error;
 pub mod event;
 pub mod types;
 
-pub use book::{Casebook, EventListener, ManualClock, Synchronous};
+pub use book::{Casebook, EventListener, ManualClock, SqliteTuning, Synchronous};
 pub use command::{BatchItem, Command};
 pub use error::CaseKitError;
 pub use event::{Committed, Event, IdentifiedNeedRecord, RecordedEvent};

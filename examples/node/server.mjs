@@ -149,7 +149,10 @@ async function main() {
       db: { type: 'string', default: process.env.CASEKIT_DB ?? join(tmpdir(), 'casekit-server.db') },
     },
   });
-  const book = await Casebook.open(values.db);
+  // Several copies of this service may share one file (a process manager's workers):
+  // each write waits up to 10 s for another process's write lock instead of the
+  // default 5 s, and each worker keeps 8 reader connections for concurrent requests.
+  const book = await Casebook.open(values.db, { busyTimeoutMs: 10_000, readers: 8 });
   const server = createServer(handler(book));
   server.listen(Number(values.port), values.host, () => {
     const { address, port } = server.address();

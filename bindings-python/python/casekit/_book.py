@@ -104,13 +104,46 @@ class Casebook:
         clock: Optional[ManualClock] = None,
         ids: Ids = "random",
         schema: Optional[str] = None,
+        busy_timeout: Optional[float] = None,
+        readers: Optional[int] = None,
+        cache_size_kib: Optional[int] = None,
+        checkpoint_pages: Optional[int] = None,
+        range_walk_budget: Optional[int] = None,
     ) -> "Casebook":
         """Opens (or creates) a store: a file path or ``sqlite:PATH`` opens the SQLite
         store (WAL; ``synchronous="full"`` syncs every commit to disk); a
         ``postgres://`` URL opens the PostgreSQL store, for many application instances
         sharing cases (its tables live in ``schema``, default ``casekit``, created and
-        migrated on first use)."""
-        return cls(_native.Book.open(path_or_url, synchronous, clock, ids, schema))
+        migrated on first use).
+
+        A SQLite file can be tuned further (``None`` keeps the default):
+
+        - ``busy_timeout``: seconds a write waits for another process (or connection)
+          holding the file's write lock before it fails with a ``StorageError``
+          (default 5; at most a day).
+        - ``readers``: reader connections kept beside the writer, so reads run while
+          a commit is written (default 4; 0 reads through the writer; at most 64).
+        - ``cache_size_kib``: each connection's page cache in KiB (default 2048; raise
+          it for large files under heavy queries).
+        - ``checkpoint_pages``: the write-ahead log is copied into the file once it
+          holds this many pages (default 4000, about 16 MiB; 0: only by
+          :meth:`checkpoint` or when the last connection closes).
+        - ``range_walk_budget``: how long (thousands of SQLite steps) a list filtered
+          by a time range and a worker or client walks that person's cases before it
+          takes the time range's index instead (default 1000).
+
+        These apply to SQLite files only: given with a PostgreSQL URL or
+        ``":memory:"`` they raise a ``ValidationError`` naming the option, as does a
+        value of the wrong type or out of range; nothing is opened then."""
+        given = {
+            "busy_timeout": busy_timeout,
+            "readers": readers,
+            "cache_size_kib": cache_size_kib,
+            "checkpoint_pages": checkpoint_pages,
+            "range_walk_budget": range_walk_budget,
+        }
+        tuning = {name: value for name, value in given.items() if value is not None}
+        return cls(_native.Book.open(path_or_url, synchronous, clock, ids, schema, tuning or None))
 
     @property
     def store(self) -> str:

@@ -115,6 +115,8 @@ mod notes;
 mod query;
 mod schema;
 mod store;
+mod tuning;
 
 pub use schema::SCHEMA_VERSION;
 pub use store::{SqliteOptions, SqliteStore, Synchronous};
+pub use tuning::{SqliteTuning, TuningError, TuningOption};

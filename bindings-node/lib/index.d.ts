@@ -44,6 +44,21 @@ export interface OpenOptions extends InMemoryOptions {
      * range's index instead (default 1000).
      */
     rangeWalkBudget?: number;
+    /** PostgreSQL only: the most connections the casebook opens, on demand (default 8; 1 to 1024). */
+    poolSize?: number;
+    /** PostgreSQL only: how long (ms) opening a connection may take, unless the URL sets `connect_timeout` (default 10000). */
+    connectTimeoutMs?: number;
+    /**
+     * PostgreSQL only: how long (ms) a call waits for a free connection when all are busy
+     * before it fails with a `storage` error (default 30000).
+     */
+    checkoutTimeoutMs?: number;
+    /**
+     * PostgreSQL only: PEM certificates trusted for TLS besides the system's, e.g. a cloud
+     * provider's CA. TLS itself follows the URL's `sslmode` (`sslmode=require` encrypts and
+     * verifies the server).
+     */
+    tlsRootCertificates?: Array<string | Uint8Array>;
 }
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
@@ -82,8 +97,10 @@ export declare class Casebook {
      * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
      * instances sharing cases; its tables live in `options.schema`, default `casekit`).
      * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
-     * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
-     * they reject with a `validation` error naming the option, and nothing is opened.
+     * `checkpointPages`, `rangeWalkBudget`), PostgreSQL its connection options (`poolSize`,
+     * `connectTimeoutMs`, `checkoutTimeoutMs`, `tlsRootCertificates`); given for another
+     * store, or out of range, they reject with a `validation` error naming the option,
+     * and nothing is opened.
      */
     static open(pathOrUrl: string, options?: OpenOptions): Promise<Casebook>;
     /**

@@ -41,14 +41,29 @@ function pollWindow(setting, defaultMicros) {
 }
 /** The snake_case names of every command, in the core's order. */
 exports.COMMAND_TYPES = Object.freeze(native.commandKinds());
-/** `OpenOptions` passed on to the addon as they are, under their snake_case names. */
-const SQLITE_TUNING = [
+/** Numeric `OpenOptions` passed on to the addon as they are, under their snake_case names. */
+const STORE_TUNING = [
     ['busyTimeoutMs', 'busy_timeout_ms'],
     ['readers', 'readers'],
     ['cacheSizeKib', 'cache_size_kib'],
     ['checkpointPages', 'checkpoint_pages'],
     ['rangeWalkBudget', 'range_walk_budget'],
+    ['poolSize', 'pool_size'],
+    ['connectTimeoutMs', 'connect_timeout_ms'],
+    ['checkoutTimeoutMs', 'checkout_timeout_ms'],
 ];
+/** PEM certificates as text (a Buffer or Uint8Array is read as UTF-8). */
+function pemList(value) {
+    if (!Array.isArray(value))
+        throw (0, errors_1.invalid)('tls_root_certificates', 'expected an array of PEM certificates');
+    return value.map((pem, i) => {
+        if (typeof pem === 'string')
+            return pem;
+        if (pem instanceof Uint8Array)
+            return Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
+        throw (0, errors_1.invalid)(`tls_root_certificates[${i}]`, 'expected a PEM certificate (a string or a Buffer)');
+    });
+}
 function toIso(field, t) {
     if (t instanceof Date) {
         if (Number.isNaN(t.getTime()))
@@ -229,8 +244,10 @@ class Casebook {
      * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
      * instances sharing cases; its tables live in `options.schema`, default `casekit`).
      * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
-     * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
-     * they reject with a `validation` error naming the option, and nothing is opened.
+     * `checkpointPages`, `rangeWalkBudget`), PostgreSQL its connection options (`poolSize`,
+     * `connectTimeoutMs`, `checkoutTimeoutMs`, `tlsRootCertificates`); given for another
+     * store, or out of range, they reject with a `validation` error naming the option,
+     * and nothing is opened.
      */
     static async open(pathOrUrl, options = {}) {
         if (typeof pathOrUrl !== 'string')
@@ -241,7 +258,7 @@ class Casebook {
             spec.synchronous = opts.synchronous;
         if (opts.schema !== undefined)
             spec.schema = opts.schema;
-        for (const [option, field] of SQLITE_TUNING) {
+        for (const [option, field] of STORE_TUNING) {
             const value = opts[option];
             if (value === undefined || value === null)
                 continue;
@@ -249,6 +266,9 @@ class Casebook {
             if (typeof value !== 'number' || !Number.isFinite(value))
                 throw (0, errors_1.invalid)(field, 'expected a whole number');
             spec[field] = value;
+        }
+        if (opts.tlsRootCertificates !== undefined && opts.tlsRootCertificates !== null) {
+            spec.tls_root_certificates = pemList(opts.tlsRootCertificates);
         }
         const book = new Casebook(spec, opts);
         await book.#call(nothing, (id) => book.#native.ready(id));

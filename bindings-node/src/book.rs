@@ -145,7 +145,7 @@ struct Job {
 enum StoreSpec {
     Memory,
     Sqlite { path: String, synchronous: Synchronous, tuning: casekit_sqlite::SqliteTuning },
-    Postgres { url: String, schema: Option<String> },
+    Postgres { url: String, schema: Option<String>, tuning: casekit_postgres::PostgresTuning },
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +188,15 @@ struct Spec {
     checkpoint_pages: Option<serde_json::Value>,
     #[serde(default)]
     range_walk_budget: Option<serde_json::Value>,
+    // PostgreSQL URLs only (see `postgres::tuning`).
+    #[serde(default)]
+    pool_size: Option<serde_json::Value>,
+    #[serde(default)]
+    connect_timeout_ms: Option<serde_json::Value>,
+    #[serde(default)]
+    checkout_timeout_ms: Option<serde_json::Value>,
+    #[serde(default)]
+    tls_root_certificates: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default, Clone, Copy)]
@@ -214,6 +223,8 @@ struct Shared {
     queued: Arc<AtomicUsize>,
     /// `None` until a file store is open, and again after `close`.
     book: RwLock<Option<Arc<Book>>>,
+    /// Why the store did not open, if it did not: every call answers with it.
+    open_failure: RwLock<Option<Failure>>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     dispatch: Arc<Dispatch>,
@@ -269,11 +280,13 @@ impl Waiting {
 
 impl Shared {
     fn book(&self) -> Result<Arc<Book>, Failure> {
-        self.book
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-            .ok_or_else(|| Failure::storage("the casebook is closed (or its store did not open)"))
+        if let Some(book) = self.book.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(book);
+        }
+        match self.open_failure.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            Some(failure) => Err(failure),
+            None => Err(Failure::storage("the casebook is closed")),
+        }
     }
 }
 
@@ -313,15 +326,27 @@ impl NativeCasebook {
             range_walk_budget: spec.range_walk_budget.as_ref(),
         })
         .map_err(throw)?;
+        let pg_tuning = crate::postgres::tuning(&crate::postgres::Given {
+            pool_size: spec.pool_size.as_ref(),
+            connect_timeout_ms: spec.connect_timeout_ms.as_ref(),
+            checkout_timeout_ms: spec.checkout_timeout_ms.as_ref(),
+            tls_root_certificates: spec.tls_root_certificates.as_ref(),
+        })
+        .map_err(throw)?;
+        let postgres = matches!((&spec.store, &spec.path), (StoreKind::Sqlite, Some(p)) if is_postgres(p));
         let sqlite_file =
             matches!((&spec.store, &spec.path), (StoreKind::Sqlite, Some(p)) if !is_postgres(p) && p != ":memory:");
         if let (false, Some(option)) = (sqlite_file, tuning.first_given()) {
             return Err(throw(Failure::validation(crate::sqlite::option_name(option), "applies to SQLite files only")));
         }
+        if let (false, Some(option)) = (postgres, pg_tuning.first_given()) {
+            let name = crate::postgres::option_name(option);
+            return Err(throw(Failure::validation(name, "applies to PostgreSQL URLs only")));
+        }
         let store = match (spec.store, spec.path) {
             (StoreKind::Memory, _) => StoreSpec::Memory,
             (StoreKind::Sqlite, Some(path)) if is_postgres(&path) => {
-                StoreSpec::Postgres { url: path, schema: spec.schema }
+                StoreSpec::Postgres { url: path, schema: spec.schema, tuning: pg_tuning }
             }
             (StoreKind::Sqlite, Some(path)) => {
                 check_location(&path).map_err(throw)?;
@@ -373,7 +398,14 @@ impl NativeCasebook {
             StoreSpec::Sqlite { .. } | StoreSpec::Postgres { .. } => None,
         };
         waiting.tsfn.store(dispatch.raw(), Ordering::Release);
-        let shared = Arc::new(Shared { queued, book: RwLock::new(book), clock, ids, dispatch: Arc::new(dispatch) });
+        let shared = Arc::new(Shared {
+            queued,
+            book: RwLock::new(book),
+            open_failure: RwLock::new(None),
+            clock,
+            ids,
+            dispatch: Arc::new(dispatch),
+        });
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = shared.clone();
         std::thread::Builder::new()
@@ -680,7 +712,10 @@ fn actor_of(json: String) -> Result<Rc<Actor>, Failure> {
 fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
     match op {
         Op::Open(spec) => {
-            let store = open_store(spec)?;
+            let store = open_store(spec).inspect_err(|failure| {
+                // Answered to the first call (`ready`, which `open` awaits) and every later one.
+                *shared.open_failure.write().unwrap_or_else(|p| p.into_inner()) = Some(failure.clone());
+            })?;
             let book = Arc::new(Casebook::with_clock(store, shared.clock.clone(), shared.ids.clone()));
             *shared.book.write().unwrap_or_else(|p| p.into_inner()) = Some(book);
             Ok(Reply::Done)
@@ -779,8 +814,8 @@ fn open_store(spec: StoreSpec) -> Result<Box<dyn Store>, Failure> {
         StoreSpec::Sqlite { path, synchronous, tuning } => {
             crate::sqlite::open(&path, synchronous == Synchronous::Full, tuning)
         }
-        StoreSpec::Postgres { url, schema } => {
-            let mut options = casekit_postgres::PostgresOptions::default();
+        StoreSpec::Postgres { url, schema, tuning } => {
+            let mut options = tuning.apply(casekit_postgres::PostgresOptions::default());
             if let Some(schema) = schema {
                 options.schema = schema;
             }

@@ -74,6 +74,18 @@ fn explain_command(json: &str, first: &serde_json::Error) -> Failure {
     }
 }
 
+/// An option's whole number up to `max` (`None` when absent or null), or a validation
+/// error naming `field`.
+pub fn whole(field: &str, value: Option<&serde_json::Value>, max: u64) -> Result<Option<u64>, Failure> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= max => Ok(Some(n)),
+            _ => Err(Failure::validation(field, format!("expected a whole number from 0 to {max}"))),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ mod book;
 mod clock;
 mod convert;
 mod error;
+mod postgres;
 mod sqlite;
 
 // Exported to JavaScript by `#[napi]`; named here so every build target sees it used.

@@ -1,5 +1,6 @@
 //! The SQLite store (crate `casekit-sqlite`): one file, WAL, no setup.
 
+use crate::convert::whole;
 use crate::error::Failure;
 use casekit::Store;
 use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
@@ -29,29 +30,19 @@ pub fn option_name(option: TuningOption) -> &'static str {
     }
 }
 
-/// A whole number up to `max`, or a validation error naming `option`.
-fn whole(option: TuningOption, value: Option<&Value>, max: u64) -> Result<Option<u64>, Failure> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => match v.as_u64() {
-            Some(n) if n <= max => Ok(Some(n)),
-            _ => Err(Failure::validation(option_name(option), format!("expected a whole number from 0 to {max}"))),
-        },
-    }
-}
-
 /// Checks the options given (types and ranges), naming the first that is wrong.
 pub fn tuning(given: &Given<'_>) -> Result<SqliteTuning, Failure> {
     let u32_max = u64::from(u32::MAX);
     let narrow = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let max_ms = u64::try_from(SqliteTuning::MAX_BUSY_TIMEOUT.as_millis()).unwrap_or(u64::MAX);
     let tuning = SqliteTuning {
-        busy_timeout: whole(TuningOption::BusyTimeout, given.busy_timeout_ms, max_ms)?.map(Duration::from_millis),
-        readers: whole(TuningOption::Readers, given.readers, SqliteTuning::MAX_READERS as u64)?
+        busy_timeout: whole(option_name(TuningOption::BusyTimeout), given.busy_timeout_ms, max_ms)?
+            .map(Duration::from_millis),
+        readers: whole(option_name(TuningOption::Readers), given.readers, SqliteTuning::MAX_READERS as u64)?
             .map(|n| usize::try_from(n).unwrap_or(SqliteTuning::MAX_READERS)),
-        cache_size_kib: narrow(whole(TuningOption::CacheSizeKib, given.cache_size_kib, u32_max)?),
-        checkpoint_pages: narrow(whole(TuningOption::CheckpointPages, given.checkpoint_pages, u32_max)?),
-        range_walk_budget: narrow(whole(TuningOption::RangeWalkBudget, given.range_walk_budget, u32_max)?),
+        cache_size_kib: narrow(whole(option_name(TuningOption::CacheSizeKib), given.cache_size_kib, u32_max)?),
+        checkpoint_pages: narrow(whole(option_name(TuningOption::CheckpointPages), given.checkpoint_pages, u32_max)?),
+        range_walk_budget: narrow(whole(option_name(TuningOption::RangeWalkBudget), given.range_walk_budget, u32_max)?),
     };
     tuning.check().map_err(|e| Failure::validation(option_name(e.option), format!("expected {}", e.expected)))?;
     Ok(tuning)

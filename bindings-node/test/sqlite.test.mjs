@@ -133,6 +133,54 @@ test('an unreachable PostgreSQL is a storage error that never shows the password
   await assert.rejects(Casebook.open(join(dir, 'x.db'), { schema: 'other' }), { code: 'validation', field: 'schema' });
 });
 
+test('PostgreSQL options out of range, or for another store, are refused before connecting', async () => {
+  const url = 'postgres://nobody@127.0.0.1:1/none'; // no server listens there
+  const cases = [
+    [{ poolSize: 0 }, 'pool_size'],
+    [{ poolSize: 1025 }, 'pool_size'],
+    [{ poolSize: 2.5 }, 'pool_size'],
+    [{ connectTimeoutMs: 0 }, 'connect_timeout_ms'],
+    [{ checkoutTimeoutMs: -1 }, 'checkout_timeout_ms'],
+    [{ checkoutTimeoutMs: 86_400_001 }, 'checkout_timeout_ms'],
+    [{ tlsRootCertificates: '-----BEGIN CERTIFICATE-----' }, 'tls_root_certificates'],
+    [{ tlsRootCertificates: ['not a certificate'] }, 'tls_root_certificates[0]'],
+    [{ tlsRootCertificates: [Buffer.from('-----BEGIN CERTIFICATE-----\n'), 7] }, 'tls_root_certificates[1]'],
+  ];
+  for (const [options, field] of cases) {
+    await assert.rejects(Casebook.open(url, options), (err) => {
+      assert.equal(err.code, 'validation', JSON.stringify(options));
+      assert.equal(err.field, field, JSON.stringify(options));
+      return true;
+    });
+  }
+  const path = join(dir, 'pool.db');
+  await assert.rejects(Casebook.open(path, { poolSize: 4 }), { code: 'validation', field: 'pool_size' });
+  assert.equal(existsSync(path), false);
+});
+
+test('PostgreSQL options connect, and this build speaks TLS', async (t) => {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    if (process.env.CI) assert.fail('DATABASE_URL is not set: in CI the PostgreSQL tests must run');
+    t.skip('DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)');
+    return;
+  }
+  const schema = `js_options_${process.pid}_${Date.now() % 100000}`;
+  const book = await Casebook.open(url, { schema, poolSize: 2, connectTimeoutMs: 5000, checkoutTimeoutMs: 2500 });
+  const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Ada' } });
+  await Promise.all([1, 2, 3, 4].map((n) => book.addNote(intake, opened.case_id, { text: `note ${n}` }).catch(() => null)));
+  assert.ok((await book.get(manager, opened.case_id)).version >= 2);
+  await book.shutdown();
+  // The test cluster speaks no TLS: asking for it fails in the TLS handshake (a build
+  // without TLS would refuse before connecting).
+  const tls = `${url}${url.includes('?') ? '&' : '?'}sslmode=require`;
+  await assert.rejects(Casebook.open(tls, { schema, connectTimeoutMs: 5000 }), (err) => {
+    assert.equal(err.code, 'storage');
+    assert.match(err.message, /TLS handshake/);
+    return true;
+  });
+});
+
 test('a file that cannot be opened is a storage error', async () => {
   await assert.rejects(Casebook.open(join(dir, 'no', 'such', 'dir', 'x.db')), { code: 'storage' });
   const notDb = join(dir, 'not-a-db.db');

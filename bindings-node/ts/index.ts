@@ -91,16 +91,44 @@ export interface OpenOptions extends InMemoryOptions {
    * range's index instead (default 1000).
    */
   rangeWalkBudget?: number;
+  /** PostgreSQL only: the most connections the casebook opens, on demand (default 8; 1 to 1024). */
+  poolSize?: number;
+  /** PostgreSQL only: how long (ms) opening a connection may take, unless the URL sets `connect_timeout` (default 10000). */
+  connectTimeoutMs?: number;
+  /**
+   * PostgreSQL only: how long (ms) a call waits for a free connection when all are busy
+   * before it fails with a `storage` error (default 30000).
+   */
+  checkoutTimeoutMs?: number;
+  /**
+   * PostgreSQL only: PEM certificates trusted for TLS besides the system's, e.g. a cloud
+   * provider's CA. TLS itself follows the URL's `sslmode` (`sslmode=require` encrypts and
+   * verifies the server).
+   */
+  tlsRootCertificates?: Array<string | Uint8Array>;
 }
 
-/** `OpenOptions` passed on to the addon as they are, under their snake_case names. */
-const SQLITE_TUNING = [
+/** Numeric `OpenOptions` passed on to the addon as they are, under their snake_case names. */
+const STORE_TUNING = [
   ['busyTimeoutMs', 'busy_timeout_ms'],
   ['readers', 'readers'],
   ['cacheSizeKib', 'cache_size_kib'],
   ['checkpointPages', 'checkpoint_pages'],
   ['rangeWalkBudget', 'range_walk_budget'],
+  ['poolSize', 'pool_size'],
+  ['connectTimeoutMs', 'connect_timeout_ms'],
+  ['checkoutTimeoutMs', 'checkout_timeout_ms'],
 ] as const;
+
+/** PEM certificates as text (a Buffer or Uint8Array is read as UTF-8). */
+function pemList(value: unknown): string[] {
+  if (!Array.isArray(value)) throw invalid('tls_root_certificates', 'expected an array of PEM certificates');
+  return value.map((pem: unknown, i) => {
+    if (typeof pem === 'string') return pem;
+    if (pem instanceof Uint8Array) return Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8');
+    throw invalid(`tls_root_certificates[${i}]`, 'expected a PEM certificate (a string or a Buffer)');
+  });
+}
 
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
@@ -310,8 +338,10 @@ export class Casebook {
    * in WAL mode; a `postgres://` URL opens the PostgreSQL store (many application
    * instances sharing cases; its tables live in `options.schema`, default `casekit`).
    * A SQLite file takes tuning options too (`busyTimeoutMs`, `readers`, `cacheSizeKib`,
-   * `checkpointPages`, `rangeWalkBudget`); given for another store, or out of range,
-   * they reject with a `validation` error naming the option, and nothing is opened.
+   * `checkpointPages`, `rangeWalkBudget`), PostgreSQL its connection options (`poolSize`,
+   * `connectTimeoutMs`, `checkoutTimeoutMs`, `tlsRootCertificates`); given for another
+   * store, or out of range, they reject with a `validation` error naming the option,
+   * and nothing is opened.
    */
   static async open(pathOrUrl: string, options: OpenOptions = {}): Promise<Casebook> {
     if (typeof pathOrUrl !== 'string') throw invalid('path', 'expected a file path or a URL');
@@ -319,12 +349,15 @@ export class Casebook {
     const spec: Record<string, unknown> = { store: 'sqlite', path: pathOrUrl };
     if (opts.synchronous !== undefined) spec.synchronous = opts.synchronous;
     if (opts.schema !== undefined) spec.schema = opts.schema;
-    for (const [option, field] of SQLITE_TUNING) {
+    for (const [option, field] of STORE_TUNING) {
       const value: unknown = opts[option];
       if (value === undefined || value === null) continue;
       // NaN and the infinities would cross JSON as null: refuse them here.
       if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'expected a whole number');
       spec[field] = value;
+    }
+    if (opts.tlsRootCertificates !== undefined && opts.tlsRootCertificates !== null) {
+      spec.tls_root_certificates = pemList(opts.tlsRootCertificates);
     }
     const book = new Casebook(spec, opts);
     await book.#call(nothing, (id) => book.#native.ready(id));

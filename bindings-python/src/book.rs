@@ -117,7 +117,7 @@ impl Book {
         clock: "ManualClock | None" = None,
         ids = "random",
         schema = None,
-        tuning: "dict[str, float | int] | None" = None,
+        tuning: "dict[str, typing.Any] | None" = None,
     ))]
     fn open(
         py: Python<'_>,

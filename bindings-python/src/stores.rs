@@ -2,10 +2,10 @@
 
 use crate::errors;
 use casekit::{Error, Store};
-use casekit_postgres::{PostgresOptions, PostgresStore};
+use casekit_postgres::{PostgresOption, PostgresOptions, PostgresStore, PostgresTuning};
 use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
 use std::time::Duration;
 
 /// How durable each SQLite commit is.
@@ -28,11 +28,29 @@ fn option_name(option: TuningOption) -> &'static str {
     }
 }
 
-/// Reads the SQLite options from `tuning` (`{name: value}`, only the ones given; the
+/// The name of a PostgreSQL option as `Casebook.open` takes it.
+fn pg_option_name(option: PostgresOption) -> String {
+    match option {
+        PostgresOption::PoolSize => "pool_size".into(),
+        PostgresOption::ConnectTimeout => "connect_timeout".into(),
+        PostgresOption::CheckoutTimeout => "checkout_timeout".into(),
+        PostgresOption::TlsRootCertificates(None) => "tls_root_certificates".into(),
+        PostgresOption::TlsRootCertificates(Some(i)) => format!("tls_root_certificates[{i}]"),
+    }
+}
+
+/// The store options given to `open`: for a SQLite file, and for PostgreSQL.
+#[derive(Clone, Debug, Default)]
+pub struct Tuning {
+    pub sqlite: SqliteTuning,
+    pub postgres: PostgresTuning,
+}
+
+/// Reads the store options from `tuning` (`{name: value}`, only the ones given; the
 /// Python layer leaves out the `None`s). Refuses unknown names, wrong types and values
 /// out of range, naming the option.
-pub fn tuning(py: Python<'_>, tuning: Option<&Bound<'_, PyDict>>) -> PyResult<SqliteTuning> {
-    let mut out = SqliteTuning::default();
+pub fn tuning(py: Python<'_>, tuning: Option<&Bound<'_, PyDict>>) -> PyResult<Tuning> {
+    let mut out = Tuning::default();
     let Some(dict) = tuning else { return Ok(out) };
     let u32_max = u64::from(u32::MAX);
     for (key, value) in dict.iter() {
@@ -45,27 +63,63 @@ pub fn tuning(py: Python<'_>, tuning: Option<&Bound<'_, PyDict>>) -> PyResult<Sq
             }
             value.extract::<u64>().ok().filter(|v| *v <= max).ok_or_else(|| bad(what))
         };
+        // Seconds, whole or not (not a bool), as a duration.
+        let seconds = |what: &str| -> PyResult<Duration> {
+            let number = !value.is_instance_of::<PyBool>()
+                && (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>());
+            let secs: f64 = if number { value.extract().map_err(|_| bad(what))? } else { return Err(bad(what)) };
+            Duration::try_from_secs_f64(secs).map_err(|_| bad(what))
+        };
         let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        let (sqlite, postgres) = (&mut out.sqlite, &mut out.postgres);
         match name.as_str() {
             "busy_timeout" => {
-                let what = format!("seconds from 0 to {}", SqliteTuning::MAX_BUSY_TIMEOUT.as_secs());
-                let number = !value.is_instance_of::<PyBool>()
-                    && (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>());
-                let secs: f64 = if number { value.extract().map_err(|_| bad(&what))? } else { return Err(bad(&what)) };
-                out.busy_timeout = Some(Duration::try_from_secs_f64(secs).map_err(|_| bad(&what))?);
+                let max = SqliteTuning::MAX_BUSY_TIMEOUT.as_secs();
+                sqlite.busy_timeout = Some(seconds(&format!("seconds from 0 to {max}"))?);
             }
             "readers" => {
                 let max = SqliteTuning::MAX_READERS as u64;
                 let v = whole(max, &format!("a whole number from 0 to {max}"))?;
-                out.readers = Some(usize::try_from(v).unwrap_or(SqliteTuning::MAX_READERS));
+                sqlite.readers = Some(usize::try_from(v).unwrap_or(SqliteTuning::MAX_READERS));
             }
-            "cache_size_kib" => out.cache_size_kib = Some(narrow(whole(u32_max, "a whole number of KiB")?)),
-            "checkpoint_pages" => out.checkpoint_pages = Some(narrow(whole(u32_max, "a whole number of pages")?)),
-            "range_walk_budget" => out.range_walk_budget = Some(narrow(whole(u32_max, "a whole number")?)),
+            "cache_size_kib" => sqlite.cache_size_kib = Some(narrow(whole(u32_max, "a whole number of KiB")?)),
+            "checkpoint_pages" => sqlite.checkpoint_pages = Some(narrow(whole(u32_max, "a whole number of pages")?)),
+            "range_walk_budget" => sqlite.range_walk_budget = Some(narrow(whole(u32_max, "a whole number")?)),
+            "pool_size" => {
+                let max = PostgresTuning::MAX_POOL_SIZE as u64;
+                let v = whole(max, &format!("a whole number from 1 to {max}"))?;
+                postgres.pool_size = Some(usize::try_from(v).unwrap_or(PostgresTuning::MAX_POOL_SIZE));
+            }
+            "connect_timeout" => postgres.connect_timeout = Some(seconds("seconds")?),
+            "checkout_timeout" => postgres.checkout_timeout = Some(seconds("seconds")?),
+            "tls_root_certificates" => {
+                let what = "a list of PEM certificates (bytes or str)";
+                if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+                    return Err(bad(what)); // one certificate where a list is expected
+                }
+                let mut pems = Vec::new();
+                for (i, item) in value.try_iter().map_err(|_| bad(what))?.enumerate() {
+                    let item = item.map_err(|_| bad(what))?;
+                    let pem = if let Ok(b) = item.cast::<PyBytes>() {
+                        b.as_bytes().to_vec()
+                    } else if let Ok(s) = item.cast::<PyString>() {
+                        s.to_cow().map_err(|_| bad(what))?.as_bytes().to_vec()
+                    } else {
+                        let field = format!("tls_root_certificates[{i}]");
+                        return Err(errors::validation(py, &field, "expected a PEM certificate (bytes or str)"));
+                    };
+                    pems.push(pem);
+                }
+                postgres.tls_root_certificates = Some(pems);
+            }
             _ => return Err(errors::validation(py, &name, "no such option")),
         }
     }
-    out.check().map_err(|e| errors::validation(py, option_name(e.option), format!("expected {}", e.expected)))?;
+    let (sqlite, postgres) = (&out.sqlite, &out.postgres);
+    sqlite.check().map_err(|e| errors::validation(py, option_name(e.option), format!("expected {}", e.expected)))?;
+    postgres
+        .check()
+        .map_err(|e| errors::validation(py, &pg_option_name(e.option), format!("expected {}", e.expected)))?;
     Ok(out)
 }
 
@@ -75,7 +129,7 @@ pub enum Spec {
     /// A SQLite file (`:memory:` for an in-memory SQLite database).
     Sqlite { path: String, sync: Sync, tuning: SqliteTuning },
     /// A PostgreSQL database, in one schema.
-    Postgres { url: String, schema: String },
+    Postgres { url: String, schema: String, tuning: PostgresTuning },
 }
 
 impl Spec {
@@ -91,13 +145,7 @@ impl Spec {
 
 /// Reads `path_or_url`: `postgres://` / `postgresql://` URLs, `sqlite://PATH` or
 /// `sqlite:PATH`, `:memory:`, or a plain file path.
-pub fn parse(
-    py: Python<'_>,
-    target: &str,
-    synchronous: &str,
-    schema: Option<&str>,
-    tuning: SqliteTuning,
-) -> PyResult<Spec> {
+pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&str>, tuning: Tuning) -> PyResult<Spec> {
     let sync = match synchronous {
         "normal" => Sync::Normal,
         "full" => Sync::Full,
@@ -105,11 +153,11 @@ pub fn parse(
     };
     let lower = target.to_ascii_lowercase();
     if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        if let Some(option) = tuning.first_given() {
+        if let Some(option) = tuning.sqlite.first_given() {
             return Err(errors::validation(py, option_name(option), "applies to SQLite files only"));
         }
         let schema = schema.unwrap_or("casekit").to_owned();
-        return Ok(Spec::Postgres { url: target.to_owned(), schema });
+        return Ok(Spec::Postgres { url: target.to_owned(), schema, tuning: tuning.postgres });
     }
     if schema.is_some() {
         return Err(errors::validation(py, "schema", "a schema applies to PostgreSQL URLs only"));
@@ -129,20 +177,23 @@ pub fn parse(
     if path.contains('\0') {
         return Err(errors::validation(py, "path_or_url", "a path cannot contain NUL"));
     }
+    if let Some(option) = tuning.postgres.first_given() {
+        return Err(errors::validation(py, &pg_option_name(option), "applies to PostgreSQL URLs only"));
+    }
     if path == ":memory:" {
-        if let Some(option) = tuning.first_given() {
+        if let Some(option) = tuning.sqlite.first_given() {
             return Err(errors::validation(py, option_name(option), "applies to SQLite files only, not \":memory:\""));
         }
     }
-    Ok(Spec::Sqlite { path: path.to_owned(), sync, tuning })
+    Ok(Spec::Sqlite { path: path.to_owned(), sync, tuning: tuning.sqlite })
 }
 
 /// Opens the store. Runs without the GIL.
 pub fn open(spec: Spec) -> Result<Box<dyn Store>, Error> {
     match spec {
         Spec::Sqlite { path, sync, tuning } => open_sqlite(&path, sync, tuning),
-        Spec::Postgres { url, schema } => {
-            let options = PostgresOptions { schema, ..PostgresOptions::default() };
+        Spec::Postgres { url, schema, tuning } => {
+            let options = tuning.apply(PostgresOptions { schema, ..PostgresOptions::default() });
             PostgresStore::connect_with(&url, options).map(|s| Box::new(s) as Box<dyn Store>).map_err(Error::Storage)
         }
     }

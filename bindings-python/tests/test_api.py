@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import os
 import shutil
 import uuid
 import warnings
@@ -444,6 +445,53 @@ def test_sqlite_tuning_refuses_bad_values_and_opens_nothing(tmp_path: Path, tuni
         casekit.Casebook.open(str(path), **tuning)
     assert caught.value.field == field
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "tuning, field",
+    [
+        ({"pool_size": 0}, "pool_size"),
+        ({"pool_size": 1025}, "pool_size"),
+        ({"pool_size": 2.0}, "pool_size"),
+        ({"connect_timeout": 0}, "connect_timeout"),
+        ({"checkout_timeout": -1}, "checkout_timeout"),
+        ({"checkout_timeout": 86_401}, "checkout_timeout"),
+        ({"tls_root_certificates": b"-----BEGIN CERTIFICATE-----"}, "tls_root_certificates"),
+        ({"tls_root_certificates": [b"not a certificate"]}, "tls_root_certificates[0]"),
+        ({"tls_root_certificates": ["-----BEGIN CERTIFICATE-----\n", 7]}, "tls_root_certificates[1]"),
+    ],
+)
+def test_postgres_options_refuse_bad_values_before_connecting(tuning: Dict[str, Any], field: str) -> None:
+    # Refused before anything connects (no server listens at this URL).
+    with pytest.raises(casekit.ValidationError) as caught:
+        casekit.Casebook.open("postgres://nobody@127.0.0.1:1/none", **tuning)
+    assert caught.value.field == field
+
+
+def test_postgres_options_are_for_postgres_only(tmp_path: Path) -> None:
+    with pytest.raises(casekit.ValidationError) as caught:
+        casekit.Casebook.open(str(tmp_path / "cases.db"), pool_size=4)
+    assert caught.value.field == "pool_size"
+    assert not (tmp_path / "cases.db").exists()
+
+
+def test_postgres_options_connect_and_tls_is_built_in() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("DATABASE_URL is not set: in CI the PostgreSQL tests must run (scripts/test-all sets it)")
+        pytest.skip("DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)")
+    schema = "py_options_%s" % uuid.uuid4().hex[:8]
+    b = casekit.Casebook.open(url, schema=schema, pool_size=2, connect_timeout=5, checkout_timeout=2.5)
+    c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
+    b.add_note(IRIS, c.case_id, text="through a pool of two")
+    assert b.get(SAM, c.case_id).version == 2
+    # The test cluster speaks no TLS: asking for it fails in the TLS handshake (this
+    # build has TLS; one without would refuse before connecting).
+    sep = "&" if "?" in url else "?"
+    with pytest.raises(casekit.StorageError) as caught:
+        casekit.Casebook.open(url + sep + "sslmode=require", schema=schema, connect_timeout=5)
+    assert "TLS handshake" in str(caught.value)
 
 
 def test_sqlite_tuning_is_for_sqlite_files_only() -> None:

@@ -109,6 +109,10 @@ class Casebook:
         cache_size_kib: Optional[int] = None,
         checkpoint_pages: Optional[int] = None,
         range_walk_budget: Optional[int] = None,
+        pool_size: Optional[int] = None,
+        connect_timeout: Optional[float] = None,
+        checkout_timeout: Optional[float] = None,
+        tls_root_certificates: Optional[Sequence[Union[bytes, str]]] = None,
     ) -> "Casebook":
         """Opens (or creates) a store: a file path or ``sqlite:PATH`` opens the SQLite
         store (WAL; ``synchronous="full"`` syncs every commit to disk); a
@@ -132,15 +136,31 @@ class Casebook:
           by a time range and a worker or client walks that person's cases before it
           takes the time range's index instead (default 1000).
 
-        These apply to SQLite files only: given with a PostgreSQL URL or
-        ``":memory:"`` they raise a ``ValidationError`` naming the option, as does a
-        value of the wrong type or out of range; nothing is opened then."""
+        A PostgreSQL URL takes its own (``None`` keeps the default):
+
+        - ``pool_size``: the most connections the casebook opens, on demand (default 8;
+          1 to 1024).
+        - ``connect_timeout``: seconds opening a connection may take, unless the URL
+          sets ``connect_timeout`` (default 10).
+        - ``checkout_timeout``: seconds a call waits for a free connection when all
+          are busy before it fails with a ``StorageError`` (default 30).
+        - ``tls_root_certificates``: PEM certificates (bytes or str) trusted for TLS
+          besides the system's, e.g. a cloud provider's CA; TLS itself follows the
+          URL's ``sslmode`` (``sslmode=require`` encrypts and verifies the server).
+
+        Each applies to its own store: given for the other (or for ``":memory:"``)
+        they raise a ``ValidationError`` naming the option, as does a value of the
+        wrong type or out of range; nothing is opened then."""
         given = {
             "busy_timeout": busy_timeout,
             "readers": readers,
             "cache_size_kib": cache_size_kib,
             "checkpoint_pages": checkpoint_pages,
             "range_walk_budget": range_walk_budget,
+            "pool_size": pool_size,
+            "connect_timeout": connect_timeout,
+            "checkout_timeout": checkout_timeout,
+            "tls_root_certificates": tls_root_certificates,
         }
         tuning = {name: value for name, value in given.items() if value is not None}
         return cls(_native.Book.open(path_or_url, synchronous, clock, ids, schema, tuning or None))

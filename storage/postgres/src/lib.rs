@@ -86,6 +86,7 @@ mod pool;
 mod query;
 mod schema;
 mod store;
+mod tuning;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -93,3 +94,4 @@ pub mod testing;
 pub use follower::{FollowOptions, LogFollower};
 pub use schema::SCHEMA_VERSION;
 pub use store::{PostgresOptions, PostgresStore};
+pub use tuning::{PostgresOption, PostgresTuning, PostgresTuningError};

@@ -125,7 +125,7 @@ class Book:
         A page of case summaries: `{"items": [...], "next_cursor": ...}`.
         """
     @staticmethod
-    def open(target: str | PathLike[str], synchronous: str = "normal", clock: ManualClock | None = None, ids: str = "random", schema: str | None = None, tuning: dict[str, float | int] | None = None) -> Book:
+    def open(target: str | PathLike[str], synchronous: str = "normal", clock: ManualClock | None = None, ids: str = "random", schema: str | None = None, tuning: dict[str, Any] | None = None) -> Book:
         """
         A casebook over a store named by a path (SQLite) or a URL.
         """

@@ -72,6 +72,8 @@ fn committed_list(py: Python<'_>, done: Vec<casekit::Committed>) -> PyResult<Bou
 pub struct Book {
     pub engine: Arc<Engine>,
     description: String,
+    /// The PostgreSQL store behind `engine`, when it is one: it follows the log.
+    postgres: Option<Arc<casekit_postgres::PostgresStore>>,
 }
 
 impl Book {
@@ -105,7 +107,7 @@ impl Book {
         guard(py, || {
             let store: Box<dyn Store> = Box::new(casekit::MemoryStore::new());
             let engine = Casebook::with_clock(store, clock_of(clock)?, ids_of(py, ids)?);
-            Ok(Book { engine: Arc::new(engine), description: "memory".into() })
+            Ok(Book { engine: Arc::new(engine), description: "memory".into(), postgres: None })
         })
     }
 
@@ -139,12 +141,13 @@ impl Book {
             let spec = stores::parse(py, &target, synchronous, schema, tuning)?;
             let description = spec.describe();
             let store = py.detach(|| catch_unwind(AssertUnwindSafe(|| stores::open(spec))));
-            let store = match store {
+            let opened = match store {
                 Ok(Ok(s)) => s,
                 Ok(Err(e)) => return Err(errors::to_py(py, &e)),
                 Err(panic) => return Err(errors::internal(py, &*panic)),
             };
-            Ok(Book { engine: Arc::new(Casebook::with_clock(store, clock, ids)), description })
+            let engine = Arc::new(Casebook::with_clock(opened.store, clock, ids));
+            Ok(Book { engine, description, postgres: opened.postgres })
         })
     }
 
@@ -398,6 +401,31 @@ impl Book {
                 })
             });
             Ok(id.0)
+        })
+    }
+
+    /// Follows the global log of a PostgreSQL store: `callback(event_dict)` on a thread
+    /// of its own for every event committed by any instance sharing the database, in
+    /// position order, each once, from `after_position` on.
+    #[pyo3(signature = (
+        callback: "collections.abc.Callable[[dict[str, typing.Any]], object]",
+        after_position: "int | None" = None,
+        batch_size: "int | None" = None,
+        poll_interval: "float | None" = None,
+    ))]
+    fn follow_log(
+        &self,
+        py: Python<'_>,
+        callback: Py<PyAny>,
+        after_position: Option<&Bound<'_, PyAny>>,
+        batch_size: Option<&Bound<'_, PyAny>>,
+        poll_interval: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::follow::Follower> {
+        guard(py, || {
+            let Some(store) = &self.postgres else {
+                return Err(errors::validation(py, "store", "following the log needs a PostgreSQL store"));
+            };
+            crate::follow::start(py, store, callback, after_position, batch_size, poll_interval)
         })
     }
 

@@ -19,6 +19,7 @@ mod committed;
 mod convert;
 mod direct;
 mod errors;
+mod follow;
 mod frames;
 mod introspection;
 mod stores;
@@ -38,6 +39,8 @@ mod _native {
         CaseKitError, ConflictError, IntegrityError, InvalidTransitionError, NotFoundError, PermissionDeniedError,
         StorageError, ValidationError,
     };
+    #[pymodule_export]
+    use crate::follow::Follower;
     #[pymodule_export]
     use crate::frames::ArrowStream;
     #[pymodule_export]

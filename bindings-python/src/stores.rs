@@ -6,6 +6,7 @@ use casekit_postgres::{PostgresOption, PostgresOptions, PostgresStore, PostgresT
 use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How durable each SQLite commit is.
@@ -188,13 +189,21 @@ pub fn parse(py: Python<'_>, target: &str, synchronous: &str, schema: Option<&st
     Ok(Spec::Sqlite { path: path.to_owned(), sync, tuning: tuning.sqlite })
 }
 
+/// An open store, and the PostgreSQL store behind it when it is one (for following the
+/// log, which only that store does).
+pub struct Opened {
+    pub store: Box<dyn Store>,
+    pub postgres: Option<Arc<PostgresStore>>,
+}
+
 /// Opens the store. Runs without the GIL.
-pub fn open(spec: Spec) -> Result<Box<dyn Store>, Error> {
+pub fn open(spec: Spec) -> Result<Opened, Error> {
     match spec {
-        Spec::Sqlite { path, sync, tuning } => open_sqlite(&path, sync, tuning),
+        Spec::Sqlite { path, sync, tuning } => Ok(Opened { store: open_sqlite(&path, sync, tuning)?, postgres: None }),
         Spec::Postgres { url, schema, tuning } => {
             let options = tuning.apply(PostgresOptions { schema, ..PostgresOptions::default() });
-            PostgresStore::connect_with(&url, options).map(|s| Box::new(s) as Box<dyn Store>).map_err(Error::Storage)
+            let store = Arc::new(PostgresStore::connect_with(&url, options).map_err(Error::Storage)?);
+            Ok(Opened { store: Box::new(Arc::clone(&store)), postgres: Some(store) })
         }
     }
 }

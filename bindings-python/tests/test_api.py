@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import os
 import shutil
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -447,6 +448,22 @@ def test_sqlite_tuning_refuses_bad_values_and_opens_nothing(tmp_path: Path, tuni
     assert not path.exists()
 
 
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("DATABASE_URL is not set: in CI the PostgreSQL tests must run (scripts/test-all sets it)")
+        pytest.skip("DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)")
+    return url
+
+
+def _wait_for(condition: Any, what: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for " + what
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize(
     "tuning, field",
     [
@@ -476,11 +493,7 @@ def test_postgres_options_are_for_postgres_only(tmp_path: Path) -> None:
 
 
 def test_postgres_options_connect_and_tls_is_built_in() -> None:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("DATABASE_URL is not set: in CI the PostgreSQL tests must run (scripts/test-all sets it)")
-        pytest.skip("DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)")
+    url = _database_url()
     schema = "py_options_%s" % uuid.uuid4().hex[:8]
     b = casekit.Casebook.open(url, schema=schema, pool_size=2, connect_timeout=5, checkout_timeout=2.5)
     c = b.open_case(IRIS, program="housing", client={"name": "Ada"})
@@ -492,6 +505,75 @@ def test_postgres_options_connect_and_tls_is_built_in() -> None:
     with pytest.raises(casekit.StorageError) as caught:
         casekit.Casebook.open(url + sep + "sslmode=require", schema=schema, connect_timeout=5)
     assert "TLS handshake" in str(caught.value)
+
+
+def test_follow_log_sees_every_instances_commits_in_order_and_resumes() -> None:
+    url = _database_url()
+    schema = "py_follow_%s" % uuid.uuid4().hex[:8]
+    here = casekit.Casebook.open(url, schema=schema)
+    there = casekit.Casebook.open(url, schema=schema)  # another application instance
+    seen: List[casekit.Event] = []
+    with here.follow_log(seen.append, poll_interval=0.5) as follower:
+        assert follower.is_running and follower.position == 0 and follower.delivered == 0
+        c = there.open_case(IRIS, program="housing", client={"name": "Ada"})
+        there.add_note(IRIS, c.case_id, text="written by the other instance", confidential=True)
+        here.complete_intake(IRIS, c.case_id, eligible=True)
+        _wait_for(lambda: len(seen) == 3, "three events")
+        assert [e.type for e in seen] == ["case_opened", "note_added", "intake_completed"]
+        assert [e.position for e in seen] == sorted(e.position for e in seen)
+        assert seen[1].data["text"] == "written by the other instance"  # as committed
+        assert follower.delivered == 3 and follower.position == seen[-1].position
+        stopped_at = follower.position
+    assert follower.stop() is None  # already stopped by the with block
+    assert not follower.is_running and follower.position == stopped_at and follower.delivered == 3
+    # Resumed from the position it stopped at: only what came after.
+    there.add_note(SAM, c.case_id, text="after the first follower stopped")
+    later: List[casekit.Event] = []
+    with there.follow_log(later.append, after_position=stopped_at, poll_interval=0.5):
+        _wait_for(lambda: len(later) == 1, "the event after the resume point")
+        assert later[0].type == "note_added" and later[0].position > stopped_at
+
+
+def test_a_raising_follow_log_callback_is_reported_and_following_goes_on() -> None:
+    url = _database_url()
+    schema = "py_follow_%s" % uuid.uuid4().hex[:8]
+    book = casekit.Casebook.open(url, schema=schema)
+    seen: List[str] = []
+
+    def callback(event: casekit.Event) -> None:
+        seen.append(event.type)
+        if event.type == "case_opened":
+            raise RuntimeError("callback bug")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with book.follow_log(callback, poll_interval=0.5) as follower:
+            c = book.open_case(IRIS, program="housing", client={"name": "Ada"})
+            book.complete_intake(IRIS, c.case_id, eligible=True)
+            _wait_for(lambda: len(seen) == 2, "both events")
+            assert follower.is_running
+    assert seen == ["case_opened", "intake_completed"]
+    assert any(issubclass(w.category, casekit.SubscriberWarning) and "callback bug" in str(w.message) for w in caught)
+
+
+def test_follow_log_needs_postgres_and_checks_its_options(tmp_path: Path) -> None:
+    for b in (book(), casekit.Casebook.open(str(tmp_path / "cases.db"))):
+        with pytest.raises(casekit.ValidationError) as caught:
+            b.follow_log(lambda e: None)
+        assert caught.value.field == "store"
+    if not os.environ.get("DATABASE_URL"):
+        return
+    pg = casekit.Casebook.open(_database_url(), schema="py_follow_%s" % uuid.uuid4().hex[:8])
+    for kwargs, field in [
+        ({"after_position": -1}, "after_position"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 100_001}, "batch_size"),
+        ({"poll_interval": 0}, "poll_interval"),
+        ({"poll_interval": float("inf")}, "poll_interval"),
+    ]:
+        with pytest.raises(casekit.ValidationError) as caught:
+            pg.follow_log(lambda e: None, **kwargs)
+        assert caught.value.field == field
 
 
 def test_sqlite_tuning_is_for_sqlite_files_only() -> None:

@@ -19,7 +19,7 @@ Errors are :class:`CaseKitError` with a stable ``.code``, one subclass per code.
 from __future__ import annotations
 
 from . import _native
-from ._book import COMMAND_METHODS, Actor, Casebook, Committed, ManualClock, SubscriberWarning
+from ._book import COMMAND_METHODS, Actor, Casebook, Committed, LogFollower, ManualClock, SubscriberWarning
 from ._frames import Backend
 from ._native import (
     CaseKitError,
@@ -107,6 +107,7 @@ __all__ = [
     "InstrumentRef",
     "IntegrityError",
     "InvalidTransitionError",
+    "LogFollower",
     "ManualClock",
     "Measure",
     "Note",

@@ -11,9 +11,11 @@ dicts or the record classes of ``casekit``.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import warnings
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union
 from uuid import UUID
 
@@ -60,6 +62,91 @@ Ids = Literal["random", "sequential"]
 
 class SubscriberWarning(RuntimeWarning):
     """A subscriber raised: the commit stands, the exception is reported as this warning."""
+
+
+class LogFollower:
+    """Follows a PostgreSQL store's global log (see :meth:`Casebook.follow_log`).
+
+    Stop it with :meth:`stop` (or use it as a context manager); it is stopped when
+    collected, and at interpreter exit.
+    """
+
+    def __init__(self, native: "_native.Follower") -> None:
+        self._n = native
+
+    @property
+    def position(self) -> int:
+        """The log position of the last event delivered (the ``after_position`` it
+        started from until it delivers one; after :meth:`stop`, where it stopped).
+        Persist it and pass it as ``after_position`` to resume where it stopped."""
+        return self._n.position
+
+    @property
+    def delivered(self) -> int:
+        """How many events it has delivered."""
+        return self._n.delivered
+
+    @property
+    def reconnects(self) -> int:
+        """How many times it reconnected after losing its connection."""
+        return self._n.reconnects
+
+    @property
+    def last_error(self) -> Optional[str]:
+        """The last failure it recovered from (or is still retrying), if any."""
+        return self._n.last_error
+
+    @property
+    def is_running(self) -> bool:
+        """Whether it is still following."""
+        return self._n.is_running
+
+    def stop(self) -> Optional[int]:
+        """Stops following and waits for its thread; returns the position of the last
+        event delivered (``None`` if it was stopped already). Raises what stopped it
+        early, if anything did (an ``IntegrityError`` for an event that does not
+        decode)."""
+        _FOLLOWERS.discard(self._n)
+        return self._n.stop()
+
+    def __enter__(self) -> "LogFollower":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# Followers still running at interpreter exit are stopped first, while their callbacks
+# can still run (a follower thread calling into a finalizing interpreter would hang).
+_FOLLOWERS: "weakref.WeakSet[_native.Follower]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_followers() -> None:
+    for follower in list(_FOLLOWERS):
+        try:
+            follower.stop()
+        except Exception:  # noqa: BLE001 - exiting anyway; the error was the follower's
+            pass
+
+
+def _reporting(callback: Callable[["Event"], Any], what: str) -> Callable[[Dict[str, Any]], None]:
+    """``callback`` for the native layer's event dicts: an exception it raises is
+    reported as a :class:`SubscriberWarning`, never propagated."""
+    if not callable(callback):
+        raise TypeError("callback must be callable")
+
+    def deliver(raw: Dict[str, Any]) -> None:
+        try:
+            callback(Event.from_json(raw))
+        except Exception as exc:  # noqa: BLE001 - reported, never propagated
+            warnings.warn(
+                "casekit %s %r raised %s: %s" % (what, callback, type(exc).__name__, exc),
+                SubscriberWarning,
+                stacklevel=2,
+            )
+
+    return deliver
 
 
 def _validation(field: str, message: str) -> _native.ValidationError:
@@ -296,24 +383,36 @@ class Casebook:
         after the commit, on the committing thread. An exception raised by the callback
         is reported as a :class:`SubscriberWarning` and never affects the commit.
         Returns the id for :meth:`unsubscribe`."""
-        if not callable(callback):
-            raise TypeError("callback must be callable")
-
-        def deliver(raw: Dict[str, Any]) -> None:
-            try:
-                callback(Event.from_json(raw))
-            except Exception as exc:  # noqa: BLE001 - reported, never propagated
-                warnings.warn(
-                    "casekit subscriber %r raised %s: %s" % (callback, type(exc).__name__, exc),
-                    SubscriberWarning,
-                    stacklevel=2,
-                )
-
-        return self._n.subscribe(deliver)
+        return self._n.subscribe(_reporting(callback, "subscriber"))
 
     def unsubscribe(self, subscription: int) -> bool:
         """Stops a subscription; returns whether it existed."""
         return self._n.unsubscribe(subscription)
+
+    def follow_log(
+        self,
+        callback: Callable[[Event], Any],
+        *,
+        after_position: int = 0,
+        batch_size: int = 500,
+        poll_interval: float = 2.0,
+    ) -> LogFollower:
+        """Follows the global log of a PostgreSQL store: calls ``callback(event)`` for
+        every event committed by *any* application instance sharing the database (not
+        only this casebook's commits, which :meth:`subscribe` sees), in log position
+        order, each exactly once, from ``after_position`` on, on a thread of its own.
+        It survives lost connections (it reconnects and resumes where it was). Events
+        arrive as committed, confidential note text included: the callback is the
+        application's own code. An exception raised by the callback is reported as a
+        :class:`SubscriberWarning`, and the follower goes on. ``batch_size``: events
+        read at a time (1 to 100,000); ``poll_interval``: seconds between reads when no
+        notification comes (a fallback: commits notify the follower at once).
+
+        On another store it raises ``ValidationError`` (field ``store``)."""
+        deliver = _reporting(callback, "log follower callback")
+        native = self._n.follow_log(deliver, after_position, batch_size, poll_interval)
+        _FOLLOWERS.add(native)
+        return LogFollower(native)
 
     # -- documents -------------------------------------------------------------------
 

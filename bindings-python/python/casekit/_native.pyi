@@ -12,7 +12,7 @@ from os import PathLike
 from typing import Any, Final, List, SupportsFloat, SupportsIndex, final
 from uuid import UUID
 
-__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "_parse_command_canonical", "command_names", "error_codes", "parse_command"]
+__all__ = ["PANIC_CODE", "__version__", "Actor", "ArrowStream", "Book", "CaseKitError", "Committed", "ConflictError", "Follower", "IntegrityError", "InvalidTransitionError", "ManualClock", "NotFoundError", "PermissionDeniedError", "StorageError", "ValidationError", "_panic_for_tests", "_parse_command_canonical", "command_names", "error_codes", "parse_command"]
 
 PANIC_CODE: Final[str]
 """
@@ -102,6 +102,12 @@ class Book:
     def execute_batch(self, /, actor: Actor, items: Sequence[Mapping[str, Any]]) -> List[Committed]:
         """
         Runs many commands in one transaction: all or none.
+        """
+    def follow_log(self, /, callback: Callable[[dict[str, Any]], object], after_position: int | None = None, batch_size: int | None = None, poll_interval: float | None = None) -> Follower:
+        """
+        Follows the global log of a PostgreSQL store: `callback(event_dict)` on a thread
+        of its own for every event committed by any instance sharing the database, in
+        position order, each once, from `after_position` on.
         """
     def frame(self, /, kind: str, actor: Actor, query: Mapping[str, Any]) -> ArrowStream:
         """
@@ -225,6 +231,46 @@ class ConflictError(CaseKitError):
     """
     The case changed since it was read: optimistic concurrency (`conflict`).
     """
+
+@final
+class Follower:
+    """
+    A running log follower (`casekit.LogFollower` wraps it). Stopping it, or dropping
+    it, stops its thread.
+    """
+    @property
+    def delivered(self, /) -> int:
+        """
+        How many events it has delivered.
+        """
+    @property
+    def is_running(self, /) -> bool:
+        """
+        Whether its thread is still following.
+        """
+    @property
+    def last_error(self, /) -> str | None:
+        """
+        The last failure it recovered from (or is still retrying), if any.
+        """
+    @property
+    def position(self, /) -> int:
+        """
+        The position of the last event delivered (the one it started after, until it
+        delivers one); after `stop`, where it stopped.
+        """
+    @property
+    def reconnects(self, /) -> int:
+        """
+        How many times it has reconnected after losing its connection.
+        """
+    def stop(self, /) -> int | None:
+        """
+        Stops following and waits for the thread (without the GIL: the thread may be
+        waiting for it to deliver an event). Returns the position of the last event
+        delivered; raises what stopped it early, if anything did. `None` if it was
+        already stopped.
+        """
 
 class IntegrityError(CaseKitError):
     """

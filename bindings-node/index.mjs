@@ -4,5 +4,5 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const casekit = require('./index.js');
 
-export const { Casebook, ManualClock, CaseKitError, ERROR_CODES, COMMAND_TYPES, methodName } = casekit;
+export const { Casebook, LogFollower, ManualClock, CaseKitError, ERROR_CODES, COMMAND_TYPES, methodName } = casekit;
 export default casekit;

@@ -77,6 +77,23 @@ export declare class NativeCasebook {
    * dispatcher as subscription `key` (the JavaScript layer picks the key).
    */
   subscribe(key: number): void
+  /**
+   * Follows a PostgreSQL store's global log (`options` JSON: `after_position`,
+   * `batch_size`, `poll_interval_ms`), delivering every event to the dispatcher as
+   * subscription `key` (the JavaScript layer picks the key, from the same sequence as
+   * subscriptions').
+   */
+  followLog(id: number, key: number, options: string): InlineAnswer | null
+  /**
+   * Stops follower `key`: answers the position of the last event it delivered (null
+   * if there is no such follower), or what stopped it early.
+   */
+  unfollow(id: number, key: number): InlineAnswer | null
+  /**
+   * Follower `key` now, as JSON (`{position, delivered, reconnects, last_error,
+   * running}`), or null if there is no such follower (not started yet, or stopped).
+   */
+  followerStatus(key: number): string | null
   /** Stops subscription `key`. Returns whether it existed. */
   unsubscribe(key: number): boolean
 }

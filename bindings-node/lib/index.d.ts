@@ -1,3 +1,4 @@
+import type * as NativeTypes from '../native';
 import type { Actor, BatchItem, CaseQuery, CaseSummary, CaseView, Command, CommandInputs, CommandOptions, CommandType, Committed, DocumentUpload, Id, Page, Program, RecordedEvent, TimeInput, VerifyReport } from './types';
 export * from './types';
 export { CaseKitError, ERROR_CODES } from './errors';
@@ -62,6 +63,50 @@ export interface OpenOptions extends InMemoryOptions {
 }
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
+/** Options of `Casebook.followLog`. */
+export interface FollowOptions {
+    /** Deliver the events after this log position (default 0: the whole log). */
+    afterPosition?: number;
+    /** How many events one read of the log fetches at most (default 500; 1 to 100000). */
+    batchSize?: number;
+    /** How often (ms) the log is read without a notification, as a fallback (default 2000). */
+    pollIntervalMs?: number;
+}
+/** A follower's counters (`LogFollower.status`). */
+export interface FollowerStatus {
+    /** The log position of the last event delivered (the one it started after, until it delivers one). */
+    position: number;
+    /** How many events it has delivered. */
+    delivered: number;
+    /** How many times it reconnected after losing its connection. */
+    reconnects: number;
+    /** The last failure it recovered from (or is still retrying), if any. */
+    last_error: string | null;
+    /** Whether it is still following. */
+    running: boolean;
+}
+/**
+ * Follows a PostgreSQL store's global log (`Casebook.followLog`). Like a subscription,
+ * it does not keep the process alive by itself; stop it with `stop()`.
+ */
+export declare class LogFollower {
+    #private;
+    /** @internal */
+    constructor(native: NativeTypes.NativeCasebook, key: number, afterPosition: number, stop: () => Promise<unknown>);
+    /** Its counters now (after `stop()`, as they were when it stopped). */
+    get status(): FollowerStatus;
+    /**
+     * The position of the last event delivered: persist it and pass it as
+     * `afterPosition` to resume where this follower stopped.
+     */
+    get position(): number;
+    /**
+     * Stops following; resolves with the position of the last event delivered. Rejects
+     * with what stopped it early, if anything did (`integrity` for an event that does not
+     * decode).
+     */
+    stop(): Promise<number>;
+}
 /**
  * A clock that moves only when told to: hand it to a casebook for reproducible times
  * (with `ids: 'sequential'`, byte-identical events in every language).
@@ -205,6 +250,17 @@ export declare class Casebook {
      * nothing. Returns the id for `unsubscribe`.
      */
     subscribe(subscriber: Subscriber): number;
+    /**
+     * Follows the global log of a PostgreSQL store: calls `callback(event)` on the
+     * JavaScript thread for every event committed by *any* application instance sharing
+     * the database (`subscribe` sees this casebook's own), in log order, each exactly once,
+     * from `afterPosition` on. It survives lost connections (it reconnects and resumes
+     * where it was). Events arrive as committed, confidential note text included: the
+     * callback is the application's own code. A throwing callback is reported as a
+     * process warning and following goes on. Rejects with `validation` (field `store`) on
+     * another store.
+     */
+    followLog(callback: Subscriber, options?: FollowOptions): Promise<LogFollower>;
     /** Stops a subscription. Returns whether it existed. */
     unsubscribe(subscription: number): boolean;
     /**

@@ -21,7 +21,7 @@ var __exportStar = (this && this.__exportStar) || function(m, exports) {
     for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
 };
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.Casebook = exports.ManualClock = exports.COMMAND_TYPES = exports.ERROR_CODES = exports.CaseKitError = void 0;
+exports.Casebook = exports.ManualClock = exports.LogFollower = exports.COMMAND_TYPES = exports.ERROR_CODES = exports.CaseKitError = void 0;
 exports.methodName = methodName;
 const committed_1 = require("./committed");
 const errors_1 = require("./errors");
@@ -64,6 +64,51 @@ function pemList(value) {
         throw (0, errors_1.invalid)(`tls_root_certificates[${i}]`, 'expected a PEM certificate (a string or a Buffer)');
     });
 }
+/**
+ * Follows a PostgreSQL store's global log (`Casebook.followLog`). Like a subscription,
+ * it does not keep the process alive by itself; stop it with `stop()`.
+ */
+class LogFollower {
+    #native;
+    #key;
+    #stop;
+    #last;
+    /** @internal */
+    constructor(native, key, afterPosition, stop) {
+        this.#native = native;
+        this.#key = key;
+        this.#stop = stop;
+        this.#last = { position: afterPosition, delivered: 0, reconnects: 0, last_error: null, running: true };
+    }
+    /** Its counters now (after `stop()`, as they were when it stopped). */
+    get status() {
+        const text = this.#native.followerStatus(this.#key);
+        if (text != null)
+            this.#last = JSON.parse(text);
+        else
+            this.#last = { ...this.#last, running: false };
+        return { ...this.#last };
+    }
+    /**
+     * The position of the last event delivered: persist it and pass it as
+     * `afterPosition` to resume where this follower stopped.
+     */
+    get position() {
+        return this.status.position;
+    }
+    /**
+     * Stops following; resolves with the position of the last event delivered. Rejects
+     * with what stopped it early, if anything did (`integrity` for an event that does not
+     * decode).
+     */
+    async stop() {
+        const before = this.status;
+        const position = (await this.#stop());
+        this.#last = { ...before, position: position ?? before.position, running: false };
+        return this.#last.position;
+    }
+}
+exports.LogFollower = LogFollower;
 function toIso(field, t) {
     if (t instanceof Date) {
         if (Number.isNaN(t.getTime()))
@@ -605,6 +650,53 @@ class Casebook {
             throw (0, errors_1.fromThrown)(err);
         }
         return key;
+    }
+    /**
+     * Follows the global log of a PostgreSQL store: calls `callback(event)` on the
+     * JavaScript thread for every event committed by *any* application instance sharing
+     * the database (`subscribe` sees this casebook's own), in log order, each exactly once,
+     * from `afterPosition` on. It survives lost connections (it reconnects and resumes
+     * where it was). Events arrive as committed, confidential note text included: the
+     * callback is the application's own code. A throwing callback is reported as a
+     * process warning and following goes on. Rejects with `validation` (field `store`) on
+     * another store.
+     */
+    async followLog(callback, options = {}) {
+        if (typeof callback !== 'function')
+            throw (0, errors_1.invalid)('callback', 'expected a function');
+        if (options === null || typeof options !== 'object')
+            throw (0, errors_1.invalid)('options', 'expected an object');
+        const given = {};
+        for (const [option, field] of [
+            ['afterPosition', 'after_position'],
+            ['batchSize', 'batch_size'],
+            ['pollIntervalMs', 'poll_interval_ms'],
+        ]) {
+            const value = options[option];
+            if (value === undefined || value === null)
+                continue;
+            if (typeof value !== 'number' || !Number.isFinite(value))
+                throw (0, errors_1.invalid)(field, 'expected a whole number');
+            given[field] = value;
+        }
+        const key = this.#nextSubscription++;
+        this.#ch.subscribers.set(key, callback);
+        try {
+            await this.#call(nothing, (id) => this.#native.followLog(id, key, encode('options', given)));
+        }
+        catch (err) {
+            this.#ch.subscribers.delete(key);
+            throw err;
+        }
+        const stop = async () => {
+            try {
+                return await this.#call(parseJson, (id) => this.#native.unfollow(id, key));
+            }
+            finally {
+                this.#ch.subscribers.delete(key);
+            }
+        };
+        return new LogFollower(this.#native, key, options.afterPosition ?? 0, stop);
     }
     /** Stops a subscription. Returns whether it existed. */
     unsubscribe(subscription) {

@@ -25,7 +25,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 type Book = Casebook<Box<dyn Store>>;
@@ -133,6 +133,8 @@ enum Op {
     Attach { actor: String, case_id: String, meta: String, content: Vec<u8> },
     DocumentContent { actor: String, case_id: String, document_id: String },
     Checkpoint,
+    Follow { key: u32, options: String },
+    Unfollow { key: u32 },
     Close,
 }
 
@@ -225,6 +227,10 @@ struct Shared {
     book: RwLock<Option<Arc<Book>>>,
     /// Why the store did not open, if it did not: every call answers with it.
     open_failure: RwLock<Option<Failure>>,
+    /// The PostgreSQL store behind `book`, when it is one: it follows the log.
+    postgres: RwLock<Option<Arc<casekit_postgres::PostgresStore>>>,
+    /// Running log followers, by the key their events are delivered under.
+    followers: Mutex<HashMap<u32, casekit_postgres::LogFollower>>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
     dispatch: Arc<Dispatch>,
@@ -402,6 +408,8 @@ impl NativeCasebook {
             queued,
             book: RwLock::new(book),
             open_failure: RwLock::new(None),
+            postgres: RwLock::new(None),
+            followers: Mutex::new(HashMap::new()),
             clock,
             ids,
             dispatch: Arc::new(dispatch),
@@ -574,6 +582,44 @@ impl NativeCasebook {
         Ok(())
     }
 
+    /// Follows a PostgreSQL store's global log (`options` JSON: `after_position`,
+    /// `batch_size`, `poll_interval_ms`), delivering every event to the dispatcher as
+    /// subscription `key` (the JavaScript layer picks the key, from the same sequence as
+    /// subscriptions').
+    #[napi(catch_unwind)]
+    pub fn follow_log(
+        &self,
+        env: Env,
+        id: u32,
+        key: u32,
+        options: String,
+    ) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Follow { key, options })
+    }
+
+    /// Stops follower `key`: answers the position of the last event it delivered (null
+    /// if there is no such follower), or what stopped it early.
+    #[napi(catch_unwind)]
+    pub fn unfollow(&self, env: Env, id: u32, key: u32) -> napi::Result<Option<InlineAnswer>, String> {
+        self.submit(&env, id, Op::Unfollow { key })
+    }
+
+    /// Follower `key` now, as JSON (`{position, delivered, reconnects, last_error,
+    /// running}`), or null if there is no such follower (not started yet, or stopped).
+    #[napi(catch_unwind)]
+    pub fn follower_status(&self, key: u32) -> Option<String> {
+        let followers = self.shared.followers.lock().unwrap_or_else(|p| p.into_inner());
+        let f = followers.get(&key)?;
+        let status = serde_json::json!({
+            "position": f.position(),
+            "delivered": f.delivered(),
+            "reconnects": f.reconnects(),
+            "last_error": f.last_error(),
+            "running": f.is_running(),
+        });
+        Some(status.to_string())
+    }
+
     /// Stops subscription `key`. Returns whether it existed.
     #[napi(catch_unwind)]
     pub fn unsubscribe(&mut self, key: u32) -> bool {
@@ -712,18 +758,46 @@ fn actor_of(json: String) -> Result<Rc<Actor>, Failure> {
 fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
     match op {
         Op::Open(spec) => {
-            let store = open_store(spec).inspect_err(|failure| {
+            let (store, postgres) = open_store(spec).inspect_err(|failure| {
                 // Answered to the first call (`ready`, which `open` awaits) and every later one.
                 *shared.open_failure.write().unwrap_or_else(|p| p.into_inner()) = Some(failure.clone());
             })?;
+            *shared.postgres.write().unwrap_or_else(|p| p.into_inner()) = postgres;
             let book = Arc::new(Casebook::with_clock(store, shared.clock.clone(), shared.ids.clone()));
             *shared.book.write().unwrap_or_else(|p| p.into_inner()) = Some(book);
             Ok(Reply::Done)
         }
         Op::Close => {
+            let followers: Vec<_> = shared.followers.lock().unwrap_or_else(|p| p.into_inner()).drain().collect();
+            drop(followers); // each stops its thread
+            shared.postgres.write().unwrap_or_else(|p| p.into_inner()).take();
             let book = shared.book.write().unwrap_or_else(|p| p.into_inner()).take();
             drop(book);
             Ok(Reply::Done)
+        }
+        Op::Follow { key, options } => {
+            shared.book()?;
+            let Some(store) = shared.postgres.read().unwrap_or_else(|p| p.into_inner()).clone() else {
+                return Err(Failure::validation("store", "following the log needs a PostgreSQL store"));
+            };
+            let options = crate::postgres::follow_options(&options)?;
+            let dispatch = shared.dispatch.clone();
+            let follower = store
+                .follow_log(options, move |event| {
+                    let Ok(json) = serde_json::to_string(event) else { return };
+                    dispatch.call(Message::Event { subscription: key, json }, ThreadsafeFunctionCallMode::NonBlocking);
+                })
+                .map_err(|e| Failure::from(casekit::Error::Storage(e)))?;
+            let replaced = shared.followers.lock().unwrap_or_else(|p| p.into_inner()).insert(key, follower);
+            drop(replaced);
+            Ok(Reply::Done)
+        }
+        Op::Unfollow { key } => {
+            let follower = shared.followers.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+            match follower {
+                None => Ok(Reply::Json("null".into())),
+                Some(f) => json(&f.stop()?),
+            }
         }
         Op::Execute { actor, case_id, command, expected } => {
             let book = shared.book()?;
@@ -808,20 +882,24 @@ fn check_location(path: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn open_store(spec: StoreSpec) -> Result<Box<dyn Store>, Failure> {
+/// The store, and the PostgreSQL store behind it when it is one.
+type Opened = (Box<dyn Store>, Option<Arc<casekit_postgres::PostgresStore>>);
+
+fn open_store(spec: StoreSpec) -> Result<Opened, Failure> {
     match spec {
-        StoreSpec::Memory => Ok(Box::new(casekit::MemoryStore::new())),
+        StoreSpec::Memory => Ok((Box::new(casekit::MemoryStore::new()), None)),
         StoreSpec::Sqlite { path, synchronous, tuning } => {
-            crate::sqlite::open(&path, synchronous == Synchronous::Full, tuning)
+            crate::sqlite::open(&path, synchronous == Synchronous::Full, tuning).map(|s| (s, None))
         }
         StoreSpec::Postgres { url, schema, tuning } => {
             let mut options = tuning.apply(casekit_postgres::PostgresOptions::default());
             if let Some(schema) = schema {
                 options.schema = schema;
             }
-            casekit_postgres::PostgresStore::connect_with(&url, options)
-                .map(|s| Box::new(s) as Box<dyn Store>)
-                .map_err(|e| Failure::from(casekit::Error::Storage(e)))
+            let store = casekit_postgres::PostgresStore::connect_with(&url, options)
+                .map_err(|e| Failure::from(casekit::Error::Storage(e)))?;
+            let store = Arc::new(store);
+            Ok((Box::new(Arc::clone(&store)), Some(store)))
         }
     }
 }

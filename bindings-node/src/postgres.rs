@@ -4,7 +4,7 @@
 
 use crate::convert::whole;
 use crate::error::Failure;
-use casekit_postgres::{PostgresOption, PostgresTuning};
+use casekit_postgres::{FollowOptions, PostgresOption, PostgresTuning};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -66,4 +66,34 @@ pub fn tuning(given: &Given<'_>) -> Result<PostgresTuning, Failure> {
     };
     tuning.check().map_err(|e| Failure::validation(option_name(e.option), format!("expected {}", e.expected)))?;
     Ok(tuning)
+}
+
+/// The most events one read of the log may fetch.
+const MAX_BATCH: u64 = 100_000;
+/// The longest pause between reads without a notification: an hour, in ms.
+const MAX_POLL_MS: u64 = 3_600_000;
+
+/// `followLog`'s options (`{after_position?, batch_size?, poll_interval_ms?}` JSON),
+/// checked, naming the first that is wrong.
+pub fn follow_options(json: &str) -> Result<FollowOptions, Failure> {
+    let given: serde_json::Map<String, Value> = crate::convert::parse("options", json)?;
+    let defaults = FollowOptions::default();
+    let mut options = FollowOptions::default();
+    for (name, value) in &given {
+        match name.as_str() {
+            "after_position" => options.after_position = whole(name, Some(value), u64::MAX)?.unwrap_or(0),
+            "batch_size" => match whole(name, Some(value), MAX_BATCH)? {
+                Some(0) => return Err(Failure::validation(name, format!("expected 1 to {MAX_BATCH}"))),
+                Some(n) => options.batch_size = usize::try_from(n).unwrap_or(defaults.batch_size),
+                None => {}
+            },
+            "poll_interval_ms" => match whole(name, Some(value), MAX_POLL_MS)? {
+                Some(0) => return Err(Failure::validation(name, format!("expected 1 to {MAX_POLL_MS}"))),
+                Some(ms) => options.poll_interval = Duration::from_millis(ms),
+                None => {}
+            },
+            _ => return Err(Failure::validation(name, "no such option")),
+        }
+    }
+    Ok(options)
 }

@@ -7,10 +7,20 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Casebook, ManualClock } from '../index.mjs';
-import { admin, intake, manager } from './support/fixtures.mjs';
+import { admin, intake, manager, supervisor } from './support/fixtures.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'casekit-node-sqlite-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** DATABASE_URL; without it the test is skipped (and fails in CI, where PostgreSQL must run). */
+function databaseUrl(t) {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    if (process.env.CI) assert.fail('DATABASE_URL is not set: in CI the PostgreSQL tests must run');
+    t.skip('DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)');
+  }
+  return url;
+}
 
 test('a SQLite file keeps its cases across casebooks', async () => {
   const path = join(dir, 'persist.db');
@@ -159,12 +169,8 @@ test('PostgreSQL options out of range, or for another store, are refused before 
 });
 
 test('PostgreSQL options connect, and this build speaks TLS', async (t) => {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    if (process.env.CI) assert.fail('DATABASE_URL is not set: in CI the PostgreSQL tests must run');
-    t.skip('DATABASE_URL is not set (scripts/test-all starts a throwaway cluster and sets it)');
-    return;
-  }
+  const url = databaseUrl(t);
+  if (!url) return;
   const schema = `js_options_${process.pid}_${Date.now() % 100000}`;
   const book = await Casebook.open(url, { schema, poolSize: 2, connectTimeoutMs: 5000, checkoutTimeoutMs: 2500 });
   const opened = await book.openCase(intake, { program: 'housing', client: { name: 'Ada' } });
@@ -179,6 +185,82 @@ test('PostgreSQL options connect, and this build speaks TLS', async (t) => {
     assert.match(err.message, /TLS handshake/);
     return true;
   });
+});
+
+test('followLog sees every instance\'s commits in log order, and resumes from a position', async (t) => {
+  const url = databaseUrl(t);
+  if (!url) return;
+  const schema = `js_follow_${process.pid}_${Date.now() % 100000}`;
+  const here = await Casebook.open(url, { schema });
+  const there = await Casebook.open(url, { schema }); // another application instance
+  const waitFor = async (condition, what) => {
+    const deadline = Date.now() + 20_000;
+    while (!condition()) {
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  const seen = [];
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on('warning', onWarning);
+  const follower = await here.followLog(
+    (event) => {
+      seen.push(event);
+      if (event.event.type === 'case_opened') throw new Error('callback bug');
+    },
+    { pollIntervalMs: 500 },
+  );
+  assert.equal(follower.position, 0);
+  assert.equal(follower.status.running, true);
+  const c = await there.openCase(intake, { program: 'housing', client: { name: 'Ada' } });
+  await there.addNote(intake, c.case_id, { text: 'written by the other instance', confidential: true });
+  await here.completeIntake(intake, c.case_id, { eligible: true });
+  await waitFor(() => seen.length === 3, 'three events');
+  assert.deepEqual(seen.map((e) => e.event.type), ['case_opened', 'note_added', 'intake_completed']);
+  assert.deepEqual(seen.map((e) => e.position), [...seen.map((e) => e.position)].sort((a, b) => a - b));
+  assert.equal(seen[1].event.text, 'written by the other instance'); // as committed
+  assert.equal(follower.status.delivered, 3);
+  const stoppedAt = await follower.stop();
+  assert.equal(stoppedAt, seen[2].position);
+  assert.equal(follower.position, stoppedAt);
+  assert.equal(follower.status.running, false);
+  process.off('warning', onWarning);
+  assert.ok(warnings.some((w) => String(w.message).includes('callback bug')), 'the throwing callback was reported');
+
+  await there.addNote(supervisor, c.case_id, { text: 'after the first follower stopped' });
+  const later = [];
+  const resumed = await there.followLog((event) => later.push(event), { afterPosition: stoppedAt, pollIntervalMs: 500 });
+  await waitFor(() => later.length === 1, 'the event after the resume point');
+  assert.equal(later[0].event.type, 'note_added');
+  assert.ok(later[0].position > stoppedAt);
+  await resumed.stop();
+  await here.shutdown();
+  await there.shutdown();
+});
+
+test('followLog needs PostgreSQL and checks its options', async () => {
+  const memory = Casebook.inMemory();
+  await assert.rejects(memory.followLog(() => {}), { code: 'validation', field: 'store' });
+  const file = await Casebook.open(join(dir, 'follow.db'));
+  await assert.rejects(file.followLog(() => {}), { code: 'validation', field: 'store' });
+  await assert.rejects(file.followLog('not a function'), { code: 'validation', field: 'callback' });
+  await assert.rejects(file.followLog(() => {}, { batchSize: Number.NaN }), { code: 'validation', field: 'batch_size' });
+  await file.shutdown();
+  await memory.shutdown();
+  const url = process.env.DATABASE_URL;
+  if (!url) return;
+  const pg = await Casebook.open(url, { schema: `js_follow_opts_${process.pid}` });
+  for (const [options, field] of [
+    [{ afterPosition: -1 }, 'after_position'],
+    [{ batchSize: 0 }, 'batch_size'],
+    [{ batchSize: 100_001 }, 'batch_size'],
+    [{ pollIntervalMs: 0 }, 'poll_interval_ms'],
+    [{ pollIntervalMs: 1.5 }, 'poll_interval_ms'],
+  ]) {
+    await assert.rejects(pg.followLog(() => {}, options), { code: 'validation', field }, JSON.stringify(options));
+  }
+  await pg.shutdown();
 });
 
 test('a file that cannot be opened is a storage error', async () => {

@@ -133,6 +133,77 @@ function pemList(value: unknown): string[] {
 /** A subscriber: called on the JavaScript thread with each committed event, in order. */
 export type Subscriber = (event: RecordedEvent) => void;
 
+/** Options of `Casebook.followLog`. */
+export interface FollowOptions {
+  /** Deliver the events after this log position (default 0: the whole log). */
+  afterPosition?: number;
+  /** How many events one read of the log fetches at most (default 500; 1 to 100000). */
+  batchSize?: number;
+  /** How often (ms) the log is read without a notification, as a fallback (default 2000). */
+  pollIntervalMs?: number;
+}
+
+/** A follower's counters (`LogFollower.status`). */
+export interface FollowerStatus {
+  /** The log position of the last event delivered (the one it started after, until it delivers one). */
+  position: number;
+  /** How many events it has delivered. */
+  delivered: number;
+  /** How many times it reconnected after losing its connection. */
+  reconnects: number;
+  /** The last failure it recovered from (or is still retrying), if any. */
+  last_error: string | null;
+  /** Whether it is still following. */
+  running: boolean;
+}
+
+/**
+ * Follows a PostgreSQL store's global log (`Casebook.followLog`). Like a subscription,
+ * it does not keep the process alive by itself; stop it with `stop()`.
+ */
+export class LogFollower {
+  readonly #native: NativeTypes.NativeCasebook;
+  readonly #key: number;
+  readonly #stop: () => Promise<unknown>;
+  #last: FollowerStatus;
+
+  /** @internal */
+  constructor(native: NativeTypes.NativeCasebook, key: number, afterPosition: number, stop: () => Promise<unknown>) {
+    this.#native = native;
+    this.#key = key;
+    this.#stop = stop;
+    this.#last = { position: afterPosition, delivered: 0, reconnects: 0, last_error: null, running: true };
+  }
+
+  /** Its counters now (after `stop()`, as they were when it stopped). */
+  get status(): FollowerStatus {
+    const text = this.#native.followerStatus(this.#key);
+    if (text != null) this.#last = JSON.parse(text) as FollowerStatus;
+    else this.#last = { ...this.#last, running: false };
+    return { ...this.#last };
+  }
+
+  /**
+   * The position of the last event delivered: persist it and pass it as
+   * `afterPosition` to resume where this follower stopped.
+   */
+  get position(): number {
+    return this.status.position;
+  }
+
+  /**
+   * Stops following; resolves with the position of the last event delivered. Rejects
+   * with what stopped it early, if anything did (`integrity` for an event that does not
+   * decode).
+   */
+  async stop(): Promise<number> {
+    const before = this.status;
+    const position = (await this.#stop()) as number | null;
+    this.#last = { ...before, position: position ?? before.position, running: false };
+    return this.#last.position;
+  }
+}
+
 function toIso(field: string, t: TimeInput): string {
   if (t instanceof Date) {
     if (Number.isNaN(t.getTime())) throw invalid(field, 'the Date is invalid');
@@ -704,6 +775,48 @@ export class Casebook {
       throw fromThrown(err);
     }
     return key;
+  }
+
+  /**
+   * Follows the global log of a PostgreSQL store: calls `callback(event)` on the
+   * JavaScript thread for every event committed by *any* application instance sharing
+   * the database (`subscribe` sees this casebook's own), in log order, each exactly once,
+   * from `afterPosition` on. It survives lost connections (it reconnects and resumes
+   * where it was). Events arrive as committed, confidential note text included: the
+   * callback is the application's own code. A throwing callback is reported as a
+   * process warning and following goes on. Rejects with `validation` (field `store`) on
+   * another store.
+   */
+  async followLog(callback: Subscriber, options: FollowOptions = {}): Promise<LogFollower> {
+    if (typeof callback !== 'function') throw invalid('callback', 'expected a function');
+    if (options === null || typeof options !== 'object') throw invalid('options', 'expected an object');
+    const given: Record<string, unknown> = {};
+    for (const [option, field] of [
+      ['afterPosition', 'after_position'],
+      ['batchSize', 'batch_size'],
+      ['pollIntervalMs', 'poll_interval_ms'],
+    ] as const) {
+      const value: unknown = options[option];
+      if (value === undefined || value === null) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(field, 'expected a whole number');
+      given[field] = value;
+    }
+    const key = this.#nextSubscription++;
+    this.#ch.subscribers.set(key, callback);
+    try {
+      await this.#call(nothing, (id) => this.#native.followLog(id, key, encode('options', given)));
+    } catch (err) {
+      this.#ch.subscribers.delete(key);
+      throw err;
+    }
+    const stop = async (): Promise<unknown> => {
+      try {
+        return await this.#call(parseJson, (id) => this.#native.unfollow(id, key));
+      } finally {
+        this.#ch.subscribers.delete(key);
+      }
+    };
+    return new LogFollower(this.#native, key, options.afterPosition ?? 0, stop);
   }
 
   /** Stops a subscription. Returns whether it existed. */

@@ -23,7 +23,8 @@
 //!
 //! The API is synchronous like the rest of casekit (the `postgres` client runs its own
 //! small runtime inside); connections come from a pool of [`PostgresOptions::pool_size`].
-//! TLS is the `tls` cargo feature (off by default): with it, the URL's `sslmode`
+//! TLS is the `tls` cargo feature (off by default; rustls with the ring provider, so no
+//! system OpenSSL is needed or loaded): with it, the URL's `sslmode`
 //! (`disable`, `prefer` — the default —, `require`) applies, and server certificates are
 //! verified against the system's store plus [`PostgresOptions::tls_root_certificates`].
 //! Without it, connections are in the clear and `sslmode=require` is refused.

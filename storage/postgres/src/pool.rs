@@ -52,7 +52,7 @@ pub(crate) struct Connector {
 enum Tls {
     Plain,
     #[cfg(feature = "tls")]
-    Native(postgres_native_tls::MakeTlsConnector),
+    Rustls(tokio_postgres_rustls::MakeRustlsConnect),
 }
 
 impl Connector {
@@ -90,7 +90,7 @@ impl Connector {
         let mut client = match &self.tls {
             Tls::Plain => config.connect(postgres::NoTls),
             #[cfg(feature = "tls")]
-            Tls::Native(tls) => config.connect(tls.clone()),
+            Tls::Rustls(tls) => config.connect(tls.clone()),
         }
         .ctx(|| "connecting".into())?;
         // Every statement names its tables unqualified; the search path puts them in
@@ -102,22 +102,44 @@ impl Connector {
     }
 }
 
-/// The TLS connector: server certificates are verified against the system's
-/// certificate store and `roots` (with `sslmode=prefer`, the default, a server without
-/// TLS is still reached in the clear; `require` insists on TLS).
+/// The TLS connector (rustls, so nothing is loaded until a connection asks for TLS):
+/// server certificates are verified against the system's certificate store and `roots`
+/// (with `sslmode=prefer`, the default, a server without TLS is still reached in the
+/// clear; `require` insists on TLS).
 #[cfg(feature = "tls")]
 fn tls_for(config: &Config, roots: &[Vec<u8>]) -> Result<Tls, StoreError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
     if matches!(config.get_ssl_mode(), SslMode::Disable) {
         return Ok(Tls::Plain);
     }
-    let mut builder = native_tls::TlsConnector::builder();
+    let mut store = rustls::RootCertStore::empty();
+    // The system's store; certificates it cannot parse are skipped (as OpenSSL does).
+    let system = rustls_native_certs::load_native_certs();
+    let _ = store.add_parsable_certificates(system.certs);
     for (i, pem) in roots.iter().enumerate() {
-        let cert = native_tls::Certificate::from_pem(pem)
-            .map_err(|e| backend_msg(format!("tls_root_certificates[{i}] is not a PEM certificate: {e}")))?;
-        builder.add_root_certificate(cert);
+        let bad = |e: String| backend_msg(format!("tls_root_certificates[{i}] is not a PEM certificate: {e}"));
+        let mut found = false;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| bad(e.to_string()))?;
+            store.add(cert).map_err(|e| bad(e.to_string()))?;
+            found = true;
+        }
+        if !found {
+            return Err(bad("no certificate in it".into()));
+        }
     }
-    let connector = builder.build().map_err(|e| backend_msg(format!("setting up TLS: {e}")))?;
-    Ok(Tls::Native(postgres_native_tls::MakeTlsConnector::new(connector)))
+    // ring rather than rustls' preferred aws-lc-rs: that one needs cmake and a C
+    // toolchain's worth of build on every machine (and the mobile targets). ring's
+    // provider is deprecated for lacking post-quantum key exchange only.
+    #[allow(deprecated)]
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| backend_msg(format!("setting up TLS: {e}")))?
+        .with_root_certificates(store)
+        .with_no_client_auth();
+    Ok(Tls::Rustls(tokio_postgres_rustls::MakeRustlsConnect::new(config)))
 }
 
 #[cfg(not(feature = "tls"))]

@@ -4,7 +4,7 @@
 
 use crate::convert::whole;
 use crate::error::Failure;
-use casekit_postgres::{FollowOptions, PostgresOption, PostgresTuning};
+use casekit_postgres::{FollowOption, FollowOptions, PostgresOption, PostgresTuning};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -68,32 +68,37 @@ pub fn tuning(given: &Given<'_>) -> Result<PostgresTuning, Failure> {
     Ok(tuning)
 }
 
-/// The most events one read of the log may fetch.
-const MAX_BATCH: u64 = 100_000;
-/// The longest pause between reads without a notification: an hour, in ms.
-const MAX_POLL_MS: u64 = 3_600_000;
-
 /// `followLog`'s options (`{after_position?, batch_size?, poll_interval_ms?}` JSON),
-/// checked, naming the first that is wrong.
+/// checked (types here, ranges by [`FollowOptions::check`]), naming the first that is
+/// wrong.
 pub fn follow_options(json: &str) -> Result<FollowOptions, Failure> {
     let given: serde_json::Map<String, Value> = crate::convert::parse("options", json)?;
-    let defaults = FollowOptions::default();
     let mut options = FollowOptions::default();
+    let max_ms = u64::try_from(FollowOptions::MAX_INTERVAL.as_millis()).unwrap_or(u64::MAX);
     for (name, value) in &given {
+        let value = Some(value);
         match name.as_str() {
-            "after_position" => options.after_position = whole(name, Some(value), u64::MAX)?.unwrap_or(0),
-            "batch_size" => match whole(name, Some(value), MAX_BATCH)? {
-                Some(0) => return Err(Failure::validation(name, format!("expected 1 to {MAX_BATCH}"))),
-                Some(n) => options.batch_size = usize::try_from(n).unwrap_or(defaults.batch_size),
-                None => {}
-            },
-            "poll_interval_ms" => match whole(name, Some(value), MAX_POLL_MS)? {
-                Some(0) => return Err(Failure::validation(name, format!("expected 1 to {MAX_POLL_MS}"))),
-                Some(ms) => options.poll_interval = Duration::from_millis(ms),
-                None => {}
-            },
+            "after_position" => options.after_position = whole(name, value, u64::MAX)?.unwrap_or(0),
+            "batch_size" => {
+                if let Some(n) = whole(name, value, FollowOptions::MAX_BATCH_SIZE as u64)? {
+                    options.batch_size = usize::try_from(n).unwrap_or(FollowOptions::MAX_BATCH_SIZE);
+                }
+            }
+            "poll_interval_ms" => {
+                if let Some(ms) = whole(name, value, max_ms)? {
+                    options.poll_interval = Duration::from_millis(ms);
+                }
+            }
             _ => return Err(Failure::validation(name, "no such option")),
         }
     }
+    options.check().map_err(|e| {
+        let field = match e.option {
+            FollowOption::BatchSize => "batch_size",
+            FollowOption::PollInterval => "poll_interval_ms",
+            FollowOption::ReconnectDelay => "reconnect_delay",
+        };
+        Failure::validation(field, format!("expected {}", e.expected))
+    })?;
     Ok(options)
 }

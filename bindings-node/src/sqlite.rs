@@ -3,7 +3,7 @@
 use crate::convert::whole;
 use crate::error::Failure;
 use casekit::Store;
-use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
+use casekit_sqlite::{SqliteOption, SqliteOptions, SqliteStore, SqliteTuning, Synchronous};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -20,13 +20,13 @@ pub struct Given<'a> {
 }
 
 /// The name of a SQLite option in errors (the snake_case of `OpenOptions`' own).
-pub fn option_name(option: TuningOption) -> &'static str {
+pub fn option_name(option: SqliteOption) -> &'static str {
     match option {
-        TuningOption::BusyTimeout => "busy_timeout_ms",
-        TuningOption::Readers => "readers",
-        TuningOption::CacheSizeKib => "cache_size_kib",
-        TuningOption::CheckpointPages => "checkpoint_pages",
-        TuningOption::RangeWalkBudget => "range_walk_budget",
+        SqliteOption::BusyTimeout => "busy_timeout_ms",
+        SqliteOption::Readers => "readers",
+        SqliteOption::CacheSizeKib => "cache_size_kib",
+        SqliteOption::CheckpointPages => "checkpoint_pages",
+        SqliteOption::RangeWalkBudget => "range_walk_budget",
     }
 }
 
@@ -36,13 +36,13 @@ pub fn tuning(given: &Given<'_>) -> Result<SqliteTuning, Failure> {
     let narrow = |n: Option<u64>| n.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let max_ms = u64::try_from(SqliteTuning::MAX_BUSY_TIMEOUT.as_millis()).unwrap_or(u64::MAX);
     let tuning = SqliteTuning {
-        busy_timeout: whole(option_name(TuningOption::BusyTimeout), given.busy_timeout_ms, max_ms)?
+        busy_timeout: whole(option_name(SqliteOption::BusyTimeout), given.busy_timeout_ms, max_ms)?
             .map(Duration::from_millis),
-        readers: whole(option_name(TuningOption::Readers), given.readers, SqliteTuning::MAX_READERS as u64)?
+        readers: whole(option_name(SqliteOption::Readers), given.readers, SqliteTuning::MAX_READERS as u64)?
             .map(|n| usize::try_from(n).unwrap_or(SqliteTuning::MAX_READERS)),
-        cache_size_kib: narrow(whole(option_name(TuningOption::CacheSizeKib), given.cache_size_kib, u32_max)?),
-        checkpoint_pages: narrow(whole(option_name(TuningOption::CheckpointPages), given.checkpoint_pages, u32_max)?),
-        range_walk_budget: narrow(whole(option_name(TuningOption::RangeWalkBudget), given.range_walk_budget, u32_max)?),
+        cache_size_kib: narrow(whole(option_name(SqliteOption::CacheSizeKib), given.cache_size_kib, u32_max)?),
+        checkpoint_pages: narrow(whole(option_name(SqliteOption::CheckpointPages), given.checkpoint_pages, u32_max)?),
+        range_walk_budget: narrow(whole(option_name(SqliteOption::RangeWalkBudget), given.range_walk_budget, u32_max)?),
     };
     tuning.check().map_err(|e| Failure::validation(option_name(e.option), format!("expected {}", e.expected)))?;
     Ok(tuning)

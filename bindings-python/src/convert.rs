@@ -162,6 +162,35 @@ pub fn u64_from_py(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Opti
     obj.extract::<u64>().map(Some).map_err(|_| errors::validation(py, field, "out of range (0 to 2**64-1)"))
 }
 
+/// An optional number of seconds (an int or a float, not a bool) as a duration;
+/// `None` and a missing value are `None`. A negative, infinite or NaN value is refused,
+/// naming `field`.
+pub fn seconds_from_py(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<std::time::Duration>> {
+    let Some(obj) = obj else { return Ok(None) };
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let py = obj.py();
+    let bad = || errors::validation(py, field, "expected a number of seconds (0 or more)");
+    if obj.is_instance_of::<PyBool>() || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>()) {
+        return Err(bad());
+    }
+    let secs: f64 = obj.extract().map_err(|_| bad())?;
+    std::time::Duration::try_from_secs_f64(secs).map(Some).map_err(|_| bad())
+}
+
+/// An optional whole number from `lo` to `hi` ([`u64_from_py`], then the range), naming
+/// `field` when it is not.
+pub fn u64_in(obj: Option<&Bound<'_, PyAny>>, field: &str, lo: u64, hi: u64) -> PyResult<Option<u64>> {
+    let Some(obj) = obj else { return Ok(None) };
+    match u64_from_py(Some(obj), field)? {
+        Some(v) if !(lo..=hi).contains(&v) => {
+            Err(errors::validation(obj.py(), field, format!("expected a whole number from {lo} to {hi}")))
+        }
+        other => Ok(other),
+    }
+}
+
 /// Converts a Python value into JSON. `path` names the value in errors.
 pub fn to_value(obj: &Bound<'_, PyAny>, path: &mut String, depth: usize) -> PyResult<Value> {
     let py = obj.py();

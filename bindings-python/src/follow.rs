@@ -3,16 +3,9 @@
 
 use crate::convert;
 use crate::errors::{self, guard};
-use casekit_postgres::{FollowOptions, LogFollower, PostgresStore};
+use casekit_postgres::{FollowOption, FollowOptions, LogFollower, PostgresStore};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
-
-/// The most events one read of the log may fetch.
-const MAX_BATCH: u64 = 100_000;
-/// The longest pause between reads without a notification: an hour.
-const MAX_POLL: Duration = Duration::from_secs(3600);
 
 /// A running log follower (`casekit.LogFollower` wraps it). Stopping it, or dropping
 /// it, stops its thread.
@@ -36,39 +29,23 @@ pub fn start(
         return Err(errors::validation(py, "callback", "expected a callable"));
     }
     let defaults = FollowOptions::default();
-    let whole = |value: Option<&Bound<'_, PyAny>>, field: &str, lo: u64, hi: u64| -> PyResult<Option<u64>> {
-        let Some(value) = value.filter(|v| !v.is_none()) else { return Ok(None) };
-        let bad = || errors::validation(py, field, format!("expected a whole number from {lo} to {hi}"));
-        if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-            return Err(bad());
-        }
-        value.extract::<u64>().ok().filter(|v| (lo..=hi).contains(v)).ok_or_else(bad).map(Some)
+    let max_batch = FollowOptions::MAX_BATCH_SIZE as u64;
+    let options = FollowOptions {
+        after_position: convert::u64_from_py(after_position, "after_position")?.unwrap_or(defaults.after_position),
+        batch_size: convert::u64_in(batch_size, "batch_size", 1, max_batch)?
+            .map_or(defaults.batch_size, |n| usize::try_from(n).unwrap_or(FollowOptions::MAX_BATCH_SIZE)),
+        poll_interval: convert::seconds_from_py(poll_interval, "poll_interval")?.unwrap_or(defaults.poll_interval),
+        ..defaults
     };
-    let after_position = whole(after_position, "after_position", 0, u64::MAX)?.unwrap_or(defaults.after_position);
-    let batch_size = match whole(batch_size, "batch_size", 1, MAX_BATCH)? {
-        Some(n) => usize::try_from(n).unwrap_or(defaults.batch_size),
-        None => defaults.batch_size,
-    };
-    let poll_interval = match poll_interval.filter(|v| !v.is_none()) {
-        None => defaults.poll_interval,
-        Some(poll_interval) => {
-            let bad = || {
-                errors::validation(
-                    py,
-                    "poll_interval",
-                    format!("expected seconds above 0, at most {}", MAX_POLL.as_secs()),
-                )
-            };
-            let number = !poll_interval.is_instance_of::<PyBool>()
-                && (poll_interval.is_instance_of::<PyInt>() || poll_interval.is_instance_of::<PyFloat>());
-            let secs: f64 = if number { poll_interval.extract().map_err(|_| bad())? } else { return Err(bad()) };
-            match Duration::try_from_secs_f64(secs) {
-                Ok(d) if !d.is_zero() && d <= MAX_POLL => d,
-                _ => return Err(bad()),
-            }
-        }
-    };
-    let options = FollowOptions { after_position, batch_size, poll_interval, ..defaults };
+    options.check().map_err(|e| {
+        let field = match e.option {
+            FollowOption::BatchSize => "batch_size",
+            FollowOption::PollInterval => "poll_interval",
+            FollowOption::ReconnectDelay => "reconnect_delay",
+        };
+        errors::validation(py, field, format!("expected {}", e.expected))
+    })?;
+    let start = options.after_position;
     let store = Arc::clone(store);
     let follower = py
         .detach(|| {
@@ -82,7 +59,7 @@ pub fn start(
             })
         })
         .map_err(|e| errors::to_py(py, &casekit::Error::Storage(e)))?;
-    Ok(Follower { inner: Mutex::new(Some(follower)), last: Mutex::new((after_position, 0, 0)) })
+    Ok(Follower { inner: Mutex::new(Some(follower)), last: Mutex::new((start, 0, 0)) })
 }
 
 impl Follower {

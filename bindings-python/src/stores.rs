@@ -1,11 +1,12 @@
 //! Which store a path or URL names, and opening it. Adding a store is one arm here.
 
+use crate::convert;
 use crate::errors;
 use casekit::{Error, Store};
 use casekit_postgres::{PostgresOption, PostgresOptions, PostgresStore, PostgresTuning};
-use casekit_sqlite::{SqliteOptions, SqliteStore, SqliteTuning, Synchronous, TuningOption};
+use casekit_sqlite::{SqliteOption, SqliteOptions, SqliteStore, SqliteTuning, Synchronous};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,13 +20,13 @@ pub enum Sync {
 }
 
 /// The name of a SQLite option as `Casebook.open` takes it.
-fn option_name(option: TuningOption) -> &'static str {
+fn option_name(option: SqliteOption) -> &'static str {
     match option {
-        TuningOption::BusyTimeout => "busy_timeout",
-        TuningOption::Readers => "readers",
-        TuningOption::CacheSizeKib => "cache_size_kib",
-        TuningOption::CheckpointPages => "checkpoint_pages",
-        TuningOption::RangeWalkBudget => "range_walk_budget",
+        SqliteOption::BusyTimeout => "busy_timeout",
+        SqliteOption::Readers => "readers",
+        SqliteOption::CacheSizeKib => "cache_size_kib",
+        SqliteOption::CheckpointPages => "checkpoint_pages",
+        SqliteOption::RangeWalkBudget => "range_walk_budget",
     }
 }
 
@@ -57,42 +58,28 @@ pub fn tuning(py: Python<'_>, tuning: Option<&Bound<'_, PyDict>>) -> PyResult<Tu
     for (key, value) in dict.iter() {
         let name: String = key.extract().map_err(|_| errors::validation(py, "options", "names must be strings"))?;
         let bad = |what: &str| errors::validation(py, &name, format!("expected {what}"));
-        // A whole number (not a bool) up to `max`.
-        let whole = |max: u64, what: &str| -> PyResult<u64> {
-            if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
-                return Err(bad(what));
-            }
-            value.extract::<u64>().ok().filter(|v| *v <= max).ok_or_else(|| bad(what))
-        };
-        // Seconds, whole or not (not a bool), as a duration.
-        let seconds = |what: &str| -> PyResult<Duration> {
-            let number = !value.is_instance_of::<PyBool>()
-                && (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>());
-            let secs: f64 = if number { value.extract().map_err(|_| bad(what))? } else { return Err(bad(what)) };
-            Duration::try_from_secs_f64(secs).map_err(|_| bad(what))
-        };
+        let whole = |max: u64| -> PyResult<u64> { Ok(convert::u64_in(Some(&value), &name, 0, max)?.unwrap_or(0)) };
+        let seconds =
+            || -> PyResult<Duration> { Ok(convert::seconds_from_py(Some(&value), &name)?.unwrap_or_default()) };
         let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         let (sqlite, postgres) = (&mut out.sqlite, &mut out.postgres);
         match name.as_str() {
             "busy_timeout" => {
-                let max = SqliteTuning::MAX_BUSY_TIMEOUT.as_secs();
-                sqlite.busy_timeout = Some(seconds(&format!("seconds from 0 to {max}"))?);
+                sqlite.busy_timeout = Some(seconds()?);
             }
             "readers" => {
-                let max = SqliteTuning::MAX_READERS as u64;
-                let v = whole(max, &format!("a whole number from 0 to {max}"))?;
+                let v = whole(SqliteTuning::MAX_READERS as u64)?;
                 sqlite.readers = Some(usize::try_from(v).unwrap_or(SqliteTuning::MAX_READERS));
             }
-            "cache_size_kib" => sqlite.cache_size_kib = Some(narrow(whole(u32_max, "a whole number of KiB")?)),
-            "checkpoint_pages" => sqlite.checkpoint_pages = Some(narrow(whole(u32_max, "a whole number of pages")?)),
-            "range_walk_budget" => sqlite.range_walk_budget = Some(narrow(whole(u32_max, "a whole number")?)),
+            "cache_size_kib" => sqlite.cache_size_kib = Some(narrow(whole(u32_max)?)),
+            "checkpoint_pages" => sqlite.checkpoint_pages = Some(narrow(whole(u32_max)?)),
+            "range_walk_budget" => sqlite.range_walk_budget = Some(narrow(whole(u32_max)?)),
             "pool_size" => {
-                let max = PostgresTuning::MAX_POOL_SIZE as u64;
-                let v = whole(max, &format!("a whole number from 1 to {max}"))?;
+                let v = whole(PostgresTuning::MAX_POOL_SIZE as u64)?;
                 postgres.pool_size = Some(usize::try_from(v).unwrap_or(PostgresTuning::MAX_POOL_SIZE));
             }
-            "connect_timeout" => postgres.connect_timeout = Some(seconds("seconds")?),
-            "checkout_timeout" => postgres.checkout_timeout = Some(seconds("seconds")?),
+            "connect_timeout" => postgres.connect_timeout = Some(seconds()?),
+            "checkout_timeout" => postgres.checkout_timeout = Some(seconds()?),
             "tls_root_certificates" => {
                 let what = "a list of PEM certificates (bytes or str)";
                 if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {

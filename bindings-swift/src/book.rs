@@ -130,8 +130,8 @@ impl SqliteTuning {
 }
 
 /// The name of a SQLite option in errors (the snake_case of `SqliteTuning`'s fields).
-fn option_name(option: casekit_sqlite::TuningOption) -> &'static str {
-    use casekit_sqlite::TuningOption as T;
+fn option_name(option: casekit_sqlite::SqliteOption) -> &'static str {
+    use casekit_sqlite::SqliteOption as T;
     match option {
         T::BusyTimeout => "busy_timeout_ms",
         T::Readers => "readers",

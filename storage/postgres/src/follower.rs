@@ -49,6 +49,60 @@ impl Default for FollowOptions {
     }
 }
 
+/// One of [`FollowOptions`]' fields, for an error that names it in the caller's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowOption {
+    /// `batch_size`.
+    BatchSize,
+    /// `poll_interval`.
+    PollInterval,
+    /// `reconnect_delay`.
+    ReconnectDelay,
+}
+
+/// A [`FollowOptions`] field out of its range: which, and what it expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowOptionError {
+    /// The field.
+    pub option: FollowOption,
+    /// What it takes, for the message ("1 to 100000").
+    pub expected: String,
+}
+
+impl std::fmt::Display for FollowOptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: expected {}", self.option, self.expected)
+    }
+}
+
+impl std::error::Error for FollowOptionError {}
+
+impl FollowOptions {
+    /// The most events one read may fetch.
+    pub const MAX_BATCH_SIZE: usize = 100_000;
+    /// The longest `poll_interval` and `reconnect_delay`: an hour.
+    pub const MAX_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+    /// Refuses the first field out of its range: a batch of 1 to
+    /// [`MAX_BATCH_SIZE`](Self::MAX_BATCH_SIZE) events, intervals above zero and at
+    /// most [`MAX_INTERVAL`](Self::MAX_INTERVAL). [`PostgresStore::follow_log`] checks
+    /// them too.
+    pub fn check(&self) -> Result<(), FollowOptionError> {
+        let out = |option, expected: String| Err(FollowOptionError { option, expected });
+        if self.batch_size == 0 || self.batch_size > Self::MAX_BATCH_SIZE {
+            return out(FollowOption::BatchSize, format!("1 to {}", Self::MAX_BATCH_SIZE));
+        }
+        let interval = format!("more than 0 s, at most {} s", Self::MAX_INTERVAL.as_secs());
+        if self.poll_interval.is_zero() || self.poll_interval > Self::MAX_INTERVAL {
+            return out(FollowOption::PollInterval, interval);
+        }
+        if self.reconnect_delay.is_zero() || self.reconnect_delay > Self::MAX_INTERVAL {
+            return out(FollowOption::ReconnectDelay, interval);
+        }
+        Ok(())
+    }
+}
+
 /// The longest pause between reconnection attempts.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
 
@@ -180,6 +234,7 @@ impl PostgresStore {
     }
 
     fn start_follower(&self, options: FollowOptions, deliver: Deliver) -> Result<LogFollower, StoreError> {
+        options.check().map_err(|e| backend_msg(format!("follow options: {e}")))?;
         let shared = Arc::new(Shared::default());
         shared.position.store(options.after_position, Ordering::Release);
         let follower = Follower {
@@ -341,5 +396,35 @@ impl Follower {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_options_out_of_range_are_named() {
+        assert_eq!(FollowOptions::default().check(), Ok(()));
+        let edge = FollowOptions {
+            batch_size: FollowOptions::MAX_BATCH_SIZE,
+            poll_interval: FollowOptions::MAX_INTERVAL,
+            reconnect_delay: Duration::from_millis(1),
+            ..FollowOptions::default()
+        };
+        assert_eq!(edge.check(), Ok(()));
+        let d = FollowOptions::default;
+        for (bad, option) in [
+            (FollowOptions { batch_size: 0, ..d() }, FollowOption::BatchSize),
+            (FollowOptions { batch_size: FollowOptions::MAX_BATCH_SIZE + 1, ..d() }, FollowOption::BatchSize),
+            (FollowOptions { poll_interval: Duration::ZERO, ..d() }, FollowOption::PollInterval),
+            (
+                FollowOptions { poll_interval: FollowOptions::MAX_INTERVAL + Duration::from_secs(1), ..d() },
+                FollowOption::PollInterval,
+            ),
+            (FollowOptions { reconnect_delay: Duration::ZERO, ..d() }, FollowOption::ReconnectDelay),
+        ] {
+            assert_eq!(bad.check().map_err(|e| e.option), Err(option));
+        }
     }
 }

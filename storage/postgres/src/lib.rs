@@ -92,7 +92,7 @@ mod tuning;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use follower::{FollowOptions, LogFollower};
+pub use follower::{FollowOption, FollowOptionError, FollowOptions, LogFollower};
 pub use schema::SCHEMA_VERSION;
 pub use store::{PostgresOptions, PostgresStore};
 pub use tuning::{PostgresOption, PostgresTuning, PostgresTuningError};

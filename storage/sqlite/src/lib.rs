@@ -119,4 +119,4 @@ mod tuning;
 
 pub use schema::SCHEMA_VERSION;
 pub use store::{SqliteOptions, SqliteStore, Synchronous};
-pub use tuning::{SqliteTuning, TuningError, TuningOption};
+pub use tuning::{SqliteOption, SqliteTuning, SqliteTuningError};

@@ -24,7 +24,7 @@ pub struct SqliteTuning {
 
 /// One of [`SqliteTuning`]'s options, for an error that names it in the caller's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TuningOption {
+pub enum SqliteOption {
     /// `busy_timeout`.
     BusyTimeout,
     /// `readers`.
@@ -39,20 +39,20 @@ pub enum TuningOption {
 
 /// An option out of its range: which, and what it expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TuningError {
+pub struct SqliteTuningError {
     /// The option.
-    pub option: TuningOption,
+    pub option: SqliteOption,
     /// What it takes, for the message ("0 to 64").
     pub expected: String,
 }
 
-impl fmt::Display for TuningError {
+impl fmt::Display for SqliteTuningError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}: expected {}", self.option, self.expected)
     }
 }
 
-impl std::error::Error for TuningError {}
+impl std::error::Error for SqliteTuningError {}
 
 impl SqliteTuning {
     /// The most reader connections accepted: each is a file handle and a page cache,
@@ -63,29 +63,29 @@ impl SqliteTuning {
 
     /// The first option given (in the order of the fields), if any: the one to name
     /// when they do not apply (another store, an in-memory database).
-    pub fn first_given(&self) -> Option<TuningOption> {
+    pub fn first_given(&self) -> Option<SqliteOption> {
         [
-            (TuningOption::BusyTimeout, self.busy_timeout.is_some()),
-            (TuningOption::Readers, self.readers.is_some()),
-            (TuningOption::CacheSizeKib, self.cache_size_kib.is_some()),
-            (TuningOption::CheckpointPages, self.checkpoint_pages.is_some()),
-            (TuningOption::RangeWalkBudget, self.range_walk_budget.is_some()),
+            (SqliteOption::BusyTimeout, self.busy_timeout.is_some()),
+            (SqliteOption::Readers, self.readers.is_some()),
+            (SqliteOption::CacheSizeKib, self.cache_size_kib.is_some()),
+            (SqliteOption::CheckpointPages, self.checkpoint_pages.is_some()),
+            (SqliteOption::RangeWalkBudget, self.range_walk_budget.is_some()),
         ]
         .into_iter()
         .find_map(|(option, given)| given.then_some(option))
     }
 
     /// Refuses the first option out of its range.
-    pub fn check(&self) -> Result<(), TuningError> {
-        let out = |option, expected: String| Err(TuningError { option, expected });
+    pub fn check(&self) -> Result<(), SqliteTuningError> {
+        let out = |option, expected: String| Err(SqliteTuningError { option, expected });
         if self.busy_timeout.is_some_and(|t| t > Self::MAX_BUSY_TIMEOUT) {
-            return out(TuningOption::BusyTimeout, format!("at most {} s", Self::MAX_BUSY_TIMEOUT.as_secs()));
+            return out(SqliteOption::BusyTimeout, format!("at most {} s", Self::MAX_BUSY_TIMEOUT.as_secs()));
         }
         if self.readers.is_some_and(|n| n > Self::MAX_READERS) {
-            return out(TuningOption::Readers, format!("0 to {}", Self::MAX_READERS));
+            return out(SqliteOption::Readers, format!("0 to {}", Self::MAX_READERS));
         }
         if self.cache_size_kib == Some(0) {
-            return out(TuningOption::CacheSizeKib, "at least 1 KiB".into());
+            return out(SqliteOption::CacheSizeKib, "at least 1 KiB".into());
         }
         Ok(())
     }
@@ -124,16 +124,16 @@ mod tests {
         assert_eq!(none.apply(SqliteOptions::default()), SqliteOptions::default());
 
         let some = SqliteTuning { cache_size_kib: Some(512), checkpoint_pages: Some(0), ..SqliteTuning::default() };
-        assert_eq!(some.first_given(), Some(TuningOption::CacheSizeKib));
+        assert_eq!(some.first_given(), Some(SqliteOption::CacheSizeKib));
         assert_eq!(some.check(), Ok(()));
         let applied = some.apply(SqliteOptions::default());
         assert_eq!((applied.cache_size_kib, applied.checkpoint_pages), (512, 0));
         assert_eq!(applied.readers, SqliteOptions::default().readers);
 
         for (bad, option) in [
-            (SqliteTuning { busy_timeout: Some(Duration::from_secs(86_401)), ..none }, TuningOption::BusyTimeout),
-            (SqliteTuning { readers: Some(65), ..none }, TuningOption::Readers),
-            (SqliteTuning { cache_size_kib: Some(0), ..none }, TuningOption::CacheSizeKib),
+            (SqliteTuning { busy_timeout: Some(Duration::from_secs(86_401)), ..none }, SqliteOption::BusyTimeout),
+            (SqliteTuning { readers: Some(65), ..none }, SqliteOption::Readers),
+            (SqliteTuning { cache_size_kib: Some(0), ..none }, SqliteOption::CacheSizeKib),
         ] {
             assert_eq!(bad.check().map_err(|e| e.option), Err(option));
         }

@@ -89,8 +89,8 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             }
             let mut needs = Vec::with_capacity(c.immediate_needs.len());
             for (i, n) in c.immediate_needs.iter().enumerate() {
-                short(&format!("immediate_needs[{i}].category"), &n.category)?;
-                optional_text(&format!("immediate_needs[{i}].description"), &n.description, LONG)?;
+                short(format_args!("immediate_needs[{i}].category"), &n.category)?;
+                optional_text(format_args!("immediate_needs[{i}].description"), &n.description, LONG)?;
                 needs.push(ImmediateNeedRecord {
                     id: ImmediateNeedId(ctx.ids.next_id()),
                     category: n.category.clone(),
@@ -110,21 +110,21 @@ fn on_case(s: &CaseState, command: &Command, ctx: &Context<'_>) -> Result<Vec<Ev
             }
             for (k, v) in &c.scores {
                 short("scores", k)?;
-                finite(&format!("scores.{k}"), *v)?;
+                finite(format_args!("scores.{k}"), *v)?;
             }
             for (k, v) in &c.bands {
                 short("bands", k)?;
-                short(&format!("bands.{k}"), v)?;
+                short(format_args!("bands.{k}"), v)?;
             }
             for (i, f) in c.risk_flags.iter().enumerate() {
-                short(&format!("risk_flags[{i}]"), f)?;
+                short(format_args!("risk_flags[{i}]"), f)?;
             }
             let mut needs = Vec::with_capacity(c.identified_needs.len());
             for (i, n) in c.identified_needs.iter().enumerate() {
-                short(&format!("identified_needs[{i}].domain"), &n.domain)?;
-                optional_text(&format!("identified_needs[{i}].description"), &n.description, LONG)?;
+                short(format_args!("identified_needs[{i}].domain"), &n.domain)?;
+                optional_text(format_args!("identified_needs[{i}].description"), &n.description, LONG)?;
                 if let Some(sev) = &n.severity {
-                    short(&format!("identified_needs[{i}].severity"), sev)?;
+                    short(format_args!("identified_needs[{i}].severity"), sev)?;
                 }
                 needs.push(IdentifiedNeedRecord {
                     id: NeedId(ctx.ids.next_id()),
@@ -542,19 +542,26 @@ fn role_name(r: AssignmentRole) -> &'static str {
     }
 }
 
+/// A field's name as a validation error reports it: a `&str`, or `format_args!` for
+/// list items and nested fields, formatted only when an error is reported (most input
+/// is valid, and an `open_case` alone names a dozen nested fields).
+trait Field: std::fmt::Display + Copy {}
+
+impl<T: std::fmt::Display + Copy> Field for T {}
+
 /// Required text: not blank, at most `max` characters, no control characters other
 /// than newlines and tabs.
-fn text(field: &str, value: &str, max: usize) -> Result<(), Error> {
+fn text(field: impl Field, value: &str, max: usize) -> Result<(), Error> {
     if value.trim().is_empty() {
-        return Err(Error::validation(field, "must not be empty"));
+        return Err(Error::validation(field.to_string(), "must not be empty"));
     }
     optional_text(field, value, max)
 }
 
-fn optional_text(field: &str, value: &str, max: usize) -> Result<(), Error> {
+fn optional_text(field: impl Field, value: &str, max: usize) -> Result<(), Error> {
     // A text of at most `max` bytes has at most `max` characters: count only past that.
     if value.len() > max && value.chars().count() > max {
-        return Err(Error::validation(field, format!("must be at most {max} characters")));
+        return Err(Error::validation(field.to_string(), format!("must be at most {max} characters")));
     }
     let control = if value.is_ascii() {
         value.bytes().any(|b| (b < 0x20 || b == 0x7f) && !matches!(b, b'\n' | b'\t' | b'\r'))
@@ -562,34 +569,34 @@ fn optional_text(field: &str, value: &str, max: usize) -> Result<(), Error> {
         value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
     };
     if control {
-        return Err(Error::validation(field, "must not contain control characters"));
+        return Err(Error::validation(field.to_string(), "must not contain control characters"));
     }
     Ok(())
 }
 
-fn short(field: &str, value: &str) -> Result<(), Error> {
+fn short(field: impl Field, value: &str) -> Result<(), Error> {
     text(field, value, SHORT)
 }
 
-fn finite(field: &str, value: f64) -> Result<(), Error> {
+fn finite(field: impl Field, value: f64) -> Result<(), Error> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(Error::validation(field, "must be a finite number"))
+        Err(Error::validation(field.to_string(), "must be a finite number"))
     }
 }
 
-fn tag(field: &str, value: &str) -> Result<(), Error> {
+fn tag(field: impl Field, value: &str) -> Result<(), Error> {
     short(field, value)?;
     if value.len() > 64 || value.chars().any(char::is_whitespace) {
-        return Err(Error::validation(field, "a tag is one word of at most 64 characters"));
+        return Err(Error::validation(field.to_string(), "a tag is one word of at most 64 characters"));
     }
     Ok(())
 }
 
-fn tags(field: &str, values: &[String]) -> Result<Vec<String>, Error> {
+fn tags(field: impl Field, values: &[String]) -> Result<Vec<String>, Error> {
     for (i, t) in values.iter().enumerate() {
-        tag(&format!("{field}[{i}]"), t)?;
+        tag(format_args!("{field}[{i}]"), t)?;
     }
     let mut out = values.to_vec();
     out.sort();
@@ -597,7 +604,7 @@ fn tags(field: &str, values: &[String]) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
-fn optional_short(field: &str, value: &Option<String>) -> Result<(), Error> {
+fn optional_short(field: impl Field, value: &Option<String>) -> Result<(), Error> {
     match value {
         Some(v) => short(field, v),
         None => Ok(()),
@@ -606,81 +613,81 @@ fn optional_short(field: &str, value: &Option<String>) -> Result<(), Error> {
 
 /// Once programs are registered, cases live only in registered programs (a typo would
 /// otherwise strand a case where nobody can reach it).
-fn known_program(ctx: &Context<'_>, field: &str, program: &ProgramId) -> Result<(), Error> {
+fn known_program(ctx: &Context<'_>, field: impl Field, program: &ProgramId) -> Result<(), Error> {
     if !ctx.programs.is_empty() && ctx.programs.get(program).is_none() {
-        return Err(Error::validation(field, format!("no program {program} is registered")));
+        return Err(Error::validation(field.to_string(), format!("no program {program} is registered")));
     }
     Ok(())
 }
 
 /// Things that happened (deliveries, measurements) cannot be dated in the future.
-fn not_after_today(field: &str, day: chrono::NaiveDate, now: Timestamp) -> Result<(), Error> {
+fn not_after_today(field: impl Field, day: chrono::NaiveDate, now: Timestamp) -> Result<(), Error> {
     if day > now.date_naive() {
-        return Err(Error::validation(field, "cannot be in the future"));
+        return Err(Error::validation(field.to_string(), "cannot be in the future"));
     }
     Ok(())
 }
 
-fn birth_date(field: &str, dob: Option<chrono::NaiveDate>, now: Timestamp) -> Result<(), Error> {
+fn birth_date(field: impl Field, dob: Option<chrono::NaiveDate>, now: Timestamp) -> Result<(), Error> {
     if let Some(d) = dob {
         if d > now.date_naive() {
-            return Err(Error::validation(field, "a date of birth cannot be in the future"));
+            return Err(Error::validation(field.to_string(), "a date of birth cannot be in the future"));
         }
     }
     Ok(())
 }
 
-fn money(field: &str, v: Option<f64>) -> Result<(), Error> {
+fn money(field: impl Field, v: Option<f64>) -> Result<(), Error> {
     if let Some(v) = v {
         finite(field, v)?;
         if v < 0.0 {
-            return Err(Error::validation(field, "must not be negative"));
+            return Err(Error::validation(field.to_string(), "must not be negative"));
         }
     }
     Ok(())
 }
 
-fn household(field: &str, v: Option<u32>) -> Result<(), Error> {
+fn household(field: impl Field, v: Option<u32>) -> Result<(), Error> {
     if v == Some(0) {
-        return Err(Error::validation(field, "a household has at least one person"));
+        return Err(Error::validation(field.to_string(), "a household has at least one person"));
     }
     Ok(())
 }
 
-fn consents(field: &str, list: &[Consent]) -> Result<(), Error> {
+fn consents(field: impl Field, list: &[Consent]) -> Result<(), Error> {
     for (i, c) in list.iter().enumerate() {
-        short(&format!("{field}[{i}].scope"), &c.scope)?;
+        short(format_args!("{field}[{i}].scope"), &c.scope)?;
     }
     Ok(())
 }
 
-fn client_details(prefix: &str, c: &ClientDetails, now: Timestamp) -> Result<(), Error> {
-    short(&format!("{prefix}.name"), &c.name)?;
-    birth_date(&format!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
-    optional_short(&format!("{prefix}.gender"), &c.gender)?;
-    optional_short(&format!("{prefix}.address"), &c.address)?;
-    optional_short(&format!("{prefix}.phone"), &c.phone)?;
-    optional_short(&format!("{prefix}.email"), &c.email)?;
-    optional_short(&format!("{prefix}.language"), &c.language)?;
-    household(&format!("{prefix}.household_size"), c.household_size)?;
-    money(&format!("{prefix}.monthly_income"), c.monthly_income)?;
-    optional_short(&format!("{prefix}.external_ref"), &c.external_ref)?;
-    consents(&format!("{prefix}.consents"), &c.consents)
+fn client_details(prefix: impl Field, c: &ClientDetails, now: Timestamp) -> Result<(), Error> {
+    short(format_args!("{prefix}.name"), &c.name)?;
+    birth_date(format_args!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
+    optional_short(format_args!("{prefix}.gender"), &c.gender)?;
+    optional_short(format_args!("{prefix}.address"), &c.address)?;
+    optional_short(format_args!("{prefix}.phone"), &c.phone)?;
+    optional_short(format_args!("{prefix}.email"), &c.email)?;
+    optional_short(format_args!("{prefix}.language"), &c.language)?;
+    household(format_args!("{prefix}.household_size"), c.household_size)?;
+    money(format_args!("{prefix}.monthly_income"), c.monthly_income)?;
+    optional_short(format_args!("{prefix}.external_ref"), &c.external_ref)?;
+    consents(format_args!("{prefix}.consents"), &c.consents)
 }
 
-fn client_update(prefix: &str, c: &ClientUpdate, now: Timestamp) -> Result<(), Error> {
+fn client_update(prefix: impl Field, c: &ClientUpdate, now: Timestamp) -> Result<(), Error> {
     if *c == ClientUpdate::default() {
-        return Err(Error::validation(prefix, "nothing to change"));
+        return Err(Error::validation(prefix.to_string(), "nothing to change"));
     }
-    optional_short(&format!("{prefix}.name"), &c.name)?;
-    birth_date(&format!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
-    optional_short(&format!("{prefix}.gender"), &c.gender)?;
-    optional_short(&format!("{prefix}.address"), &c.address)?;
-    optional_short(&format!("{prefix}.phone"), &c.phone)?;
-    optional_short(&format!("{prefix}.email"), &c.email)?;
-    optional_short(&format!("{prefix}.language"), &c.language)?;
-    household(&format!("{prefix}.household_size"), c.household_size)?;
-    money(&format!("{prefix}.monthly_income"), c.monthly_income)?;
-    optional_short(&format!("{prefix}.external_ref"), &c.external_ref)?;
-    consents(&format!("{prefix}.consents"), &c.consents)
+    optional_short(format_args!("{prefix}.name"), &c.name)?;
+    birth_date(format_args!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
+    optional_short(format_args!("{prefix}.gender"), &c.gender)?;
+    optional_short(format_args!("{prefix}.address"), &c.address)?;
+    optional_short(format_args!("{prefix}.phone"), &c.phone)?;
+    optional_short(format_args!("{prefix}.email"), &c.email)?;
+    optional_short(format_args!("{prefix}.language"), &c.language)?;
+    household(format_args!("{prefix}.household_size"), c.household_size)?;
+    money(format_args!("{prefix}.monthly_income"), c.monthly_income)?;
+    optional_short(format_args!("{prefix}.external_ref"), &c.external_ref)?;
+    consents(format_args!("{prefix}.consents"), &c.consents)
 }

@@ -229,7 +229,7 @@ fn open_connection(path: &Path, options: &SqliteOptions, writer: bool) -> Result
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).ctx(|| format!("opening {shown}"))?;
+    let conn = crate::vfs::open(path, flags).ctx(|| format!("opening {shown}"))?;
     conn.busy_timeout(options.busy_timeout).ctx(|| format!("setting busy_timeout on {shown}"))?;
     if writer {
         let mode: String = conn
@@ -1116,7 +1116,7 @@ impl Checkpointer {
                         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
                             | OpenFlags::SQLITE_OPEN_URI
                             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                        conn = Connection::open_with_flags(&path, flags).ok();
+                        conn = crate::vfs::open(&path, flags).ok();
                     }
                     // PASSIVE: copies what it can without waiting for anyone; what it
                     // cannot copy (a failure too) is left for the next checkpoint.

@@ -661,18 +661,27 @@ fn consents(field: impl Field, list: &[Consent]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The client fields a new case's details and an update share (same names, same
+/// types): each optional, checked the same way in both.
+macro_rules! client_fields {
+    ($prefix:expr, $c:expr, $now:expr) => {{
+        let (prefix, c) = ($prefix, $c);
+        birth_date(format_args!("{prefix}.date_of_birth"), c.date_of_birth, $now)?;
+        optional_short(format_args!("{prefix}.gender"), &c.gender)?;
+        optional_short(format_args!("{prefix}.address"), &c.address)?;
+        optional_short(format_args!("{prefix}.phone"), &c.phone)?;
+        optional_short(format_args!("{prefix}.email"), &c.email)?;
+        optional_short(format_args!("{prefix}.language"), &c.language)?;
+        household(format_args!("{prefix}.household_size"), c.household_size)?;
+        money(format_args!("{prefix}.monthly_income"), c.monthly_income)?;
+        optional_short(format_args!("{prefix}.external_ref"), &c.external_ref)?;
+        consents(format_args!("{prefix}.consents"), &c.consents)
+    }};
+}
+
 fn client_details(prefix: impl Field, c: &ClientDetails, now: Timestamp) -> Result<(), Error> {
     short(format_args!("{prefix}.name"), &c.name)?;
-    birth_date(format_args!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
-    optional_short(format_args!("{prefix}.gender"), &c.gender)?;
-    optional_short(format_args!("{prefix}.address"), &c.address)?;
-    optional_short(format_args!("{prefix}.phone"), &c.phone)?;
-    optional_short(format_args!("{prefix}.email"), &c.email)?;
-    optional_short(format_args!("{prefix}.language"), &c.language)?;
-    household(format_args!("{prefix}.household_size"), c.household_size)?;
-    money(format_args!("{prefix}.monthly_income"), c.monthly_income)?;
-    optional_short(format_args!("{prefix}.external_ref"), &c.external_ref)?;
-    consents(format_args!("{prefix}.consents"), &c.consents)
+    client_fields!(prefix, c, now)
 }
 
 fn client_update(prefix: impl Field, c: &ClientUpdate, now: Timestamp) -> Result<(), Error> {
@@ -680,14 +689,5 @@ fn client_update(prefix: impl Field, c: &ClientUpdate, now: Timestamp) -> Result
         return Err(Error::validation(prefix.to_string(), "nothing to change"));
     }
     optional_short(format_args!("{prefix}.name"), &c.name)?;
-    birth_date(format_args!("{prefix}.date_of_birth"), c.date_of_birth, now)?;
-    optional_short(format_args!("{prefix}.gender"), &c.gender)?;
-    optional_short(format_args!("{prefix}.address"), &c.address)?;
-    optional_short(format_args!("{prefix}.phone"), &c.phone)?;
-    optional_short(format_args!("{prefix}.email"), &c.email)?;
-    optional_short(format_args!("{prefix}.language"), &c.language)?;
-    household(format_args!("{prefix}.household_size"), c.household_size)?;
-    money(format_args!("{prefix}.monthly_income"), c.monthly_income)?;
-    optional_short(format_args!("{prefix}.external_ref"), &c.external_ref)?;
-    consents(format_args!("{prefix}.consents"), &c.consents)
+    client_fields!(prefix, c, now)
 }

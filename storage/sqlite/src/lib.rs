@@ -102,7 +102,9 @@
 //! (no copy of the text; notes of the last few hundred log positions wait and are
 //! searched at the tail of the log, then move into the index in bulk, each with a row
 //! in `note_keys` naming its case; an import indexes its notes as it writes them);
-//! document bytes
+//! a file's connections open through casekit's own SQLite VFS, the platform's default
+//! with a commit's WAL frames written in one call (the file stays an ordinary SQLite
+//! file that any SQLite opens); document bytes
 //! live in a content-addressed blob table. The schema is versioned with `PRAGMA user_version` and migrated forward
 //! on open (see [`SCHEMA_VERSION`]).
 

@@ -679,8 +679,9 @@ mod tests {
         let a = open(&path, true);
         a.execute_batch("PRAGMA cache_size = 10; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB);").expect("schema");
         let b = open(&path, true);
-        // A spills frames past the WAL's last commit, then rolls back: the last of them
-        // are still buffered when it lets go of the write lock.
+        // A spills frames past the WAL's last commit, then rolls back (SQLite reads the
+        // WAL while it does, which flushes them; the lock release that would otherwise
+        // is shown by the test above), and B then commits where they lay.
         a.execute_batch("BEGIN IMMEDIATE").expect("begin");
         for k in 0..300 {
             a.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(3000))", [k]).expect("insert");
@@ -700,6 +701,52 @@ mod tests {
         assert_eq!(check, "ok");
         let n: i64 = plain.query_row("SELECT count(*) FROM t WHERE k >= 1000", [], |r| r.get(0)).expect("count");
         assert_eq!(n, 100);
+    }
+
+    #[test]
+    fn frames_still_buffered_are_written_before_the_connection_releases_a_wal_lock() {
+        // The rollback case cannot be staged reliably through SQL (SQLite often reads
+        // the WAL while it rolls back, which flushes anyway), so this puts a non-commit
+        // frame into the connection's WAL buffer directly, as a spill leaves it, and
+        // shows that a read transaction which never touches the WAL file (its pages are
+        // cached) still writes it when it releases its read lock.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("l.db");
+        let wal_path = dir.path().join("l.db-wal");
+        let conn = open(&path, true);
+        conn.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);").expect("schema");
+        let _: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).expect("warm the cache");
+        let size = |p: &std::path::Path| std::fs::metadata(p).expect("wal").len();
+        let before = size(&wal_path);
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0)).expect("page size");
+        // SAFETY: the WAL file of this connection, used on this thread only, while no
+        // statement runs; the frame goes where the next frame would (past the last commit).
+        unsafe {
+            let mut wal: *mut ffi::sqlite3_file = ptr::null_mut();
+            let rc = ffi::sqlite3_file_control(
+                conn.handle(),
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_JOURNAL_POINTER,
+                ptr::addr_of_mut!(wal).cast(),
+            );
+            assert_eq!(rc, ffi::SQLITE_OK);
+            assert!(!wal.is_null() && ptr::eq((*wal).pMethods, &METHODS), "the WAL is this VFS's");
+            let offset = i64::try_from(before).expect("size");
+            let header = [0u8; FRAME_HEADER];
+            let page = vec![0u8; usize::try_from(page_size).expect("page size")];
+            let write = (*(*wal).pMethods).xWrite.expect("xWrite");
+            let len = |b: &[u8]| c_int::try_from(b.len()).expect("len");
+            assert_eq!(write(wal, header.as_ptr().cast(), len(&header), offset), ffi::SQLITE_OK);
+            assert_eq!(write(wal, page.as_ptr().cast(), len(&page), offset + FRAME_HEADER as i64), ffi::SQLITE_OK);
+        }
+        assert_eq!(size(&wal_path), before, "a non-commit frame stays buffered");
+        let n: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).expect("read");
+        assert_eq!(n, 1);
+        assert_eq!(
+            size(&wal_path),
+            before + FRAME_HEADER as u64 + u64::try_from(page_size).expect("page size"),
+            "releasing the read lock wrote the buffered frame"
+        );
     }
 
     #[test]

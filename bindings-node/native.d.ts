@@ -45,10 +45,18 @@ export declare class NativeCasebook {
   execute(id: number, actor: string, caseId: string | undefined | null, command: string, expectedVersion?: number | undefined | null): InlineAnswer | null
   /**
    * Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
-   * expected_version?}]`). Answers with a JSON array of `Committed` heads and one
-   * handle for all their events.
+   * expected_version?}]`, after the items of the `execute_batch_part` calls made for
+   * `id` if `parts`). Answers with a JSON array of `Committed` heads and one handle
+   * for all their events.
    */
-  executeBatch(id: number, actor: string, items: string): InlineAnswer | null
+  executeBatch(id: number, actor: string, items: string, parts: boolean): InlineAnswer | null
+  /**
+   * The first items of the batch call `id` that follows (`items` JSON, as for
+   * `execute_batch`): the worker decodes them while JavaScript encodes the next part,
+   * instead of decoding all of a large batch after JavaScript has encoded it. No
+   * answer: a failure is the batch call's.
+   */
+  executeBatchPart(id: number, items: string): void
   /** A case as the actor may see it. */
   get(id: number, actor: string, caseId: string): InlineAnswer | null
   /** A page of case summaries (`query` JSON: a `CaseQuery`). */

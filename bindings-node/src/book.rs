@@ -37,6 +37,16 @@ thread_local! {
     /// The last actor decoded on this thread: an application usually acts as the same
     /// user many times in a row, and decoding is a fair share of a quick call.
     static LAST_ACTOR: RefCell<Option<(String, Rc<Actor>)>> = const { RefCell::new(None) };
+    /// On the worker: the items of a large batch whose first parts have come, decoded
+    /// while JavaScript encodes the rest (see `execute_batch_part`).
+    static PARTS: RefCell<Option<Parts>> = const { RefCell::new(None) };
+}
+
+/// The parts of a batch decoded so far, for the call `request` (the first failure, if
+/// one failed: its item is named by its place in the whole batch).
+struct Parts {
+    request: u32,
+    items: Result<Vec<BatchCommand>, Failure>,
 }
 
 /// The answer of a call that ran on the JavaScript thread, as JavaScript receives it.
@@ -122,19 +132,65 @@ type Dispatch = ThreadsafeFunction<Message, (), DispatchArgs, Status, false, tru
 enum Op {
     Open(StoreSpec),
     Ready,
-    Execute { actor: String, case_id: Option<String>, command: String, expected: Option<u64> },
-    Batch { actor: String, items: String },
-    Get { actor: String, case_id: String },
-    List { actor: String, query: String },
-    History { actor: String, case_id: String },
-    Verify { actor: String, case_id: String },
-    ReadLog { after: u64, limit: u64 },
-    RegisterProgram { program: String },
-    Attach { actor: String, case_id: String, meta: String, content: Vec<u8> },
-    DocumentContent { actor: String, case_id: String, document_id: String },
+    Execute {
+        actor: String,
+        case_id: Option<String>,
+        command: String,
+        expected: Option<u64>,
+    },
+    /// `request`: the call whose earlier parts came as `BatchPart`s, if any did.
+    Batch {
+        actor: String,
+        items: String,
+        request: Option<u32>,
+    },
+    /// Part of the items of the `Batch` call `request` that follows.
+    BatchPart {
+        request: u32,
+        items: String,
+    },
+    Get {
+        actor: String,
+        case_id: String,
+    },
+    List {
+        actor: String,
+        query: String,
+    },
+    History {
+        actor: String,
+        case_id: String,
+    },
+    Verify {
+        actor: String,
+        case_id: String,
+    },
+    ReadLog {
+        after: u64,
+        limit: u64,
+    },
+    RegisterProgram {
+        program: String,
+    },
+    Attach {
+        actor: String,
+        case_id: String,
+        meta: String,
+        content: Vec<u8>,
+    },
+    DocumentContent {
+        actor: String,
+        case_id: String,
+        document_id: String,
+    },
     Checkpoint,
-    Follow { key: u32, options: String },
-    Unfollow { key: u32 },
+    Follow {
+        key: u32,
+        options: String,
+    },
+    Unfollow {
+        key: u32,
+    },
     Close,
 }
 
@@ -452,8 +508,9 @@ impl NativeCasebook {
     }
 
     /// Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
-    /// expected_version?}]`). Answers with a JSON array of `Committed` heads and one
-    /// handle for all their events.
+    /// expected_version?}]`, after the items of the `execute_batch_part` calls made for
+    /// `id` if `parts`). Answers with a JSON array of `Committed` heads and one handle
+    /// for all their events.
     #[napi(catch_unwind)]
     pub fn execute_batch(
         &self,
@@ -461,8 +518,27 @@ impl NativeCasebook {
         id: u32,
         actor: String,
         items: String,
+        parts: bool,
     ) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(&env, id, Op::Batch { actor, items })
+        self.submit(&env, id, Op::Batch { actor, items, request: parts.then_some(id) })
+    }
+
+    /// The first items of the batch call `id` that follows (`items` JSON, as for
+    /// `execute_batch`): the worker decodes them while JavaScript encodes the next part,
+    /// instead of decoding all of a large batch after JavaScript has encoded it. No
+    /// answer: a failure is the batch call's.
+    #[napi(catch_unwind)]
+    pub fn execute_batch_part(&self, id: u32, items: String) -> napi::Result<(), String> {
+        let Some(jobs) = self.jobs.as_ref() else {
+            return Err(throw(Failure::storage("the casebook is closed")));
+        };
+        // Internal (no answer, id 0), but counted as queued: calls that follow keep
+        // their place behind it.
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
+        jobs.send(Job { id: 0, op: Op::BatchPart { request: id, items } }).map_err(|_| {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            throw(Failure::storage("the casebook is closed"))
+        })
     }
 
     /// A case as the actor may see it.
@@ -639,7 +715,7 @@ impl NativeCasebook {
         // The in-memory store does no I/O: a call costs microseconds, less than a thread
         // hop, so it runs here and answers at once when nothing is queued before it
         // (keeping call order). Batches can be long and always run on the worker.
-        let quick = !matches!(op, Op::Batch { .. } | Op::Close | Op::Open(_) | Op::Ready);
+        let quick = !matches!(op, Op::Batch { .. } | Op::BatchPart { .. } | Op::Close | Op::Open(_) | Op::Ready);
         if self.inline && quick && self.shared.queued.load(Ordering::Acquire) == 0 {
             return Ok(Some(run_inline(&self.shared, op)));
         }
@@ -721,6 +797,10 @@ fn work(shared: &Shared, rx: &Receiver<Job>) {
     let spin = spin_window();
     while let Some(Job { id, op }) = next_job(rx, spin) {
         let closing = matches!(op, Op::Close);
+        if !matches!(op, Op::Batch { .. } | Op::BatchPart { .. }) {
+            // Parts of a batch call that never came (encoding its next part failed).
+            PARTS.with(|parts| parts.borrow_mut().take());
+        }
         let answer = catch_unwind(AssertUnwindSafe(|| Answer::of(run(shared, op))))
             .unwrap_or_else(|payload| Answer::of(Err(Failure::panic(&*payload))));
         if id != 0 {
@@ -806,11 +886,38 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
             let case_id = case_id.as_deref().map(convert::case_id).transpose()?;
             Ok(Reply::Committed(book.execute_command(&actor, case_id, command, expected)?))
         }
-        Op::Batch { actor, items } => {
+        Op::BatchPart { request, items } => {
+            PARTS.with(|parts| {
+                let mut parts = parts.borrow_mut();
+                // Parts of an earlier call that never came (its encoding failed) go.
+                let mine = parts.take().filter(|p| p.request == request);
+                let mut mine = mine.unwrap_or(Parts { request, items: Ok(Vec::new()) });
+                if let Ok(done) = &mut mine.items {
+                    match convert::parse_items(&items, done.len()) {
+                        Ok(more) => done.extend(more),
+                        Err(f) => mine.items = Err(f),
+                    }
+                }
+                *parts = Some(mine);
+            });
+            Ok(Reply::Done)
+        }
+        Op::Batch { actor, items, request } => {
+            let earlier = PARTS.with(|parts| parts.borrow_mut().take());
+            let mut all = match (request, earlier) {
+                (None, _) => Vec::new(),
+                (Some(r), Some(p)) if p.request == r => p.items?,
+                (Some(_), _) => return Err(Failure::storage("the first parts of this batch were lost")),
+            };
             let book = shared.book()?;
             let actor = actor_of(actor)?;
-            let items: Vec<BatchCommand> = convert::parse("items", &items)?;
-            Ok(Reply::Batch(book.execute_batch(&actor, &items)?))
+            if all.is_empty() {
+                all = convert::parse_items(&items, 0)?;
+            } else {
+                let offset = all.len();
+                all.extend(convert::parse_items(&items, offset)?);
+            }
+            Ok(Reply::Batch(book.execute_batch(&actor, &all)?))
         }
         Op::Ready => shared.book().map(|_| Reply::Done),
         Op::Get { actor, case_id } => {

@@ -4,7 +4,7 @@
 
 use crate::error::{decode_failure, Failure};
 use casekit::command::Command;
-use casekit::{Actor, CaseId, Timestamp};
+use casekit::{Actor, BatchCommand, CaseId, Timestamp};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
@@ -20,6 +20,18 @@ pub fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> 
             Err(e) => decode_failure(what, Some(e.path().to_string()), e.inner()),
             Ok(_) => decode_failure(what, None, &first),
         }
+    })
+}
+
+/// Batch items (a JSON array of `{case_id?, command, expected_version?}`) that start
+/// at `offset` in their batch: a failure names its item by its place in the batch
+/// (`items.[offset + k]...`).
+pub fn parse_items(json: &str, offset: usize) -> Result<Vec<BatchCommand>, Failure> {
+    parse::<Vec<BatchCommand>>("items", json).map_err(|mut failure| {
+        if offset > 0 {
+            failure.shift_index("items.[", offset);
+        }
+        failure
     })
 }
 

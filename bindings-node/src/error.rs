@@ -39,6 +39,18 @@ impl Failure {
         }
     }
 
+    /// Adds `offset` to the index that follows `prefix` (`items.[`) at the start of the
+    /// field, in the field and where the message names it: a failure found in a part of a
+    /// list, told as a failure of the whole list.
+    pub fn shift_index(&mut self, prefix: &str, offset: usize) {
+        let Some(field) = &self.field else { return };
+        let Some((index, rest)) = field.strip_prefix(prefix).and_then(|r| r.split_once(']')) else { return };
+        let Some(shifted) = index.parse::<usize>().ok().and_then(|i| i.checked_add(offset)) else { return };
+        let new = format!("{prefix}{shifted}]{rest}");
+        self.message = self.message.replacen(field.as_str(), &new, 1);
+        self.field = Some(new);
+    }
+
     /// A failure of the store (or of the binding's own machinery).
     pub fn storage(message: impl Into<String>) -> Self {
         Failure {

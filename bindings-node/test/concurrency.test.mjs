@@ -68,6 +68,36 @@ test('a failing batch stores nothing', async () => {
   await book.shutdown();
 });
 
+test('a large batch crosses in parts and still answers, fails and rolls back as one', async () => {
+  const { book } = freshBook();
+  // 60 cases x 12 items: more than one part (512 items) of the way to the worker.
+  const items = batch(60);
+  assert.ok(items.length > 2 * 512 - 400);
+  // A malformed item in the last part is named by its place in the whole batch.
+  const bad = structuredClone(items);
+  bad[700] = { case_id: caseId(58), command: { type: 'add_note', text: 5 } };
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items.[700].command.text' });
+  // ... and one in the first part by its own.
+  bad[700] = items[700];
+  bad[3] = { case_id: caseId(0), command: { type: 'add_note', text: 5 } };
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items.[3].command.text' });
+  // A part that cannot be encoded fails the call after earlier parts went: nothing stays.
+  bad[3] = items[3];
+  bad[650] = { case_id: caseId(54), command: { type: 'add_note', text: 1n } };
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items' });
+  // The whole batch, right after (its parts follow the abandoned ones on the worker), in
+  // order: every item answered for its own case and version.
+  const done = await book.executeBatch(manager, items);
+  assert.equal(done.length, items.length);
+  done.forEach((c, i) => {
+    assert.equal(c.case_id, caseId(Math.floor(i / 12)), `item ${i}`);
+    assert.equal(c.version, (i % 12) + 1, `item ${i}`);
+  });
+  assert.equal((await book.readLog(0, 2000)).length, items.length);
+  assert.equal((await book.list(admin, { limit: 100 })).items.length, 60);
+  await book.shutdown();
+});
+
 test('many in-flight promises on one casebook all settle, in call order', async () => {
   const { book } = freshBook();
   const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => openCase(book, `Client ${i}`)));

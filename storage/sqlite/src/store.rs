@@ -1426,15 +1426,19 @@ impl Store for SqliteStore {
         }
         self.read(|conn| {
             let ctx = || format!("reading the log after position {after_position}");
+            // No `LIMIT ?`: SQLite marks a statement whose LIMIT is a parameter to be
+            // prepared again whenever that parameter is bound anew, which a cached
+            // statement is on every use (its bindings are cleared when it goes back to
+            // the cache): a tail of the log re-parsed and re-planned its query each time.
+            // The rows come in rowid order as they are stepped, so stopping at `limit`
+            // reads no more than LIMIT would.
             let mut stmt = conn
-                .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-                ))
+                .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position"))
                 .ctx(ctx)?;
-            let mut rows =
-                stmt.query(params![clamp(after_position), i64::try_from(limit).unwrap_or(i64::MAX)]).ctx(ctx)?;
+            let mut rows = stmt.query(params![clamp(after_position)]).ctx(ctx)?;
             let mut out = Vec::with_capacity(limit.min(4096));
-            while let Some(row) = rows.next().ctx(ctx)? {
+            while out.len() < limit {
+                let Some(row) = rows.next().ctx(ctx)? else { break };
                 out.push(event_from_row(row, None)?);
             }
             Ok(out)

@@ -715,7 +715,7 @@ impl NativeCasebook {
         // The in-memory store does no I/O: a call costs microseconds, less than a thread
         // hop, so it runs here and answers at once when nothing is queued before it
         // (keeping call order). Batches can be long and always run on the worker.
-        let quick = !matches!(op, Op::Batch { .. } | Op::BatchPart { .. } | Op::Close | Op::Open(_) | Op::Ready);
+        let quick = !matches!(op, Op::Batch { .. } | Op::Close | Op::Open(_) | Op::Ready);
         if self.inline && quick && self.shared.queued.load(Ordering::Acquire) == 0 {
             return Ok(Some(run_inline(&self.shared, op)));
         }

@@ -80,6 +80,18 @@ export declare class NativeCasebook {
   documentContent(id: number, actor: string, caseId: string, documentId: string): InlineAnswer | null
   /** Closes the casebook after the calls already made; later calls fail. */
   close(id: number): void
+  /** From now on messages wait in the mailbox for `drain` (see `Postbox`). */
+  startPolling(): void
+  /**
+   * Messages go through the dispatcher again; answers what waited in the mailbox, as
+   * `drain` does.
+   */
+  stopPolling(): Array<[number, number, string | undefined | null, Buffer | ExternalObject<CommittedEvents> | undefined | null]> | null
+  /**
+   * What waited in the mailbox, in order, as the dispatcher's arguments `(tag, id,
+   * text, extra)`; `None` if nothing did.
+   */
+  drain(): Array<[number, number, string | undefined | null, Buffer | ExternalObject<CommittedEvents> | undefined | null]> | null
   /**
    * Delivers every event committed through this casebook, in order, to the
    * dispatcher as subscription `key` (the JavaScript layer picks the key).

@@ -212,6 +212,10 @@ function dispatcher(ch) {
             deliver(ch, id, text);
             return;
         }
+        if (tag === 3) {
+            ch.wake?.();
+            return;
+        }
         const pending = ch.pending.get(id);
         if (pending === undefined)
             return;
@@ -261,7 +265,8 @@ function deliver(ch, key, text) {
  */
 class Casebook {
     #native;
-    #ch = { pending: new Map(), subscribers: new Map(), answered: 0 };
+    #ch = { pending: new Map(), subscribers: new Map(), answered: 0, wake: null };
+    #dispatch = dispatcher(this.#ch);
     #nextRequest = 1;
     #nextSubscription = 1;
     #closed = false;
@@ -280,11 +285,18 @@ class Casebook {
         }
         const fullSpec = { ...spec, ids: options.ids ?? 'random' };
         try {
-            this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, dispatcher(this.#ch));
+            this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, this.#dispatch);
         }
         catch (err) {
             throw (0, errors_1.fromThrown)(err, 'options');
         }
+        // Weakly: the dispatcher (and so the channel) lives as long as the native casebook.
+        const self = new WeakRef(this);
+        this.#ch.wake = () => {
+            const book = self.deref();
+            if (book !== undefined)
+                book.#deliver(book.#native.drain());
+        };
     }
     /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
     static inMemory(options = {}) {
@@ -363,11 +375,34 @@ class Casebook {
             return;
         this.#polling = true;
         this.#pollAnswered = this.#ch.answered;
+        // Answers wait in the native mailbox for this loop to take them (see `#tick`).
+        this.#native.startPolling();
         setImmediate(this.#tick);
     }
+    /** Hands messages taken from the native mailbox to the dispatcher, in order. */
+    #deliver(messages) {
+        if (!messages)
+            return;
+        for (const [tag, id, text, extra] of messages) {
+            try {
+                this.#dispatch(tag, id, text, extra);
+            }
+            catch (err) {
+                // As from the dispatcher's own calls: uncaught, but the rest are still delivered.
+                queueMicrotask(() => {
+                    throw err;
+                });
+            }
+        }
+    }
+    #stopPolling() {
+        this.#polling = false;
+        this.#deliver(this.#native.stopPolling());
+    }
     #tick = () => {
+        this.#deliver(this.#native.drain());
         if (this.#ch.pending.size === 0) {
-            this.#polling = false;
+            this.#stopPolling();
             this.#pollBackoff = 0;
             return;
         }
@@ -379,7 +414,7 @@ class Casebook {
             this.#pollUntil = Math.max(this.#pollUntil, now + POLL_MS);
         }
         else if (now > this.#pollUntil) {
-            this.#polling = false;
+            this.#stopPolling();
             this.#pollBackoff = Math.min(POLL_BACKOFF_MAX, this.#pollBackoff * 2 || 1);
             this.#pollSkip = this.#pollBackoff;
             return;

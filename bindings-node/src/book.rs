@@ -20,10 +20,10 @@ use napi::Env;
 use napi_derive::napi;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -118,14 +118,56 @@ impl Answer {
 
 /// What travels back to the JavaScript thread.
 enum Message {
-    Reply { id: u32, answer: Answer },
-    Event { subscription: u32, json: String },
+    Reply {
+        id: u32,
+        answer: Answer,
+    },
+    Event {
+        subscription: u32,
+        json: String,
+    },
+    /// Messages wait in the mailbox (see `Postbox`).
+    Wake,
+}
+
+/// Where the worker, subscriptions and log followers send what the JavaScript thread is
+/// to see. While JavaScript polls for answers (`start_polling`), messages wait in a
+/// mailbox that its polling loop drains (`drain`): no threadsafe-function call (a lock,
+/// a queue and a write to the event loop's eventfd on this side; a wake-up, a callback
+/// scope and a call on the other) for an answer JavaScript is already looking for.
+/// Otherwise they go through the dispatcher, as does a `Wake` for a message that came
+/// while polling stopped (its last drain may have missed it). Either way messages from
+/// one thread arrive in the order they were posted: JavaScript drains the mailbox before
+/// it returns to the event loop, where the dispatcher's calls wait.
+struct Postbox {
+    dispatch: Dispatch,
+    mailbox: Mutex<VecDeque<Message>>,
+    polling: AtomicBool,
+}
+
+impl Postbox {
+    fn post(&self, message: Message) {
+        if !self.polling.load(Ordering::SeqCst) {
+            self.dispatch.call(message, ThreadsafeFunctionCallMode::NonBlocking);
+            return;
+        }
+        self.mailbox.lock().unwrap_or_else(|p| p.into_inner()).push_back(message);
+        if !self.polling.load(Ordering::SeqCst) {
+            self.dispatch.call(Message::Wake, ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+
+    fn take(&self) -> VecDeque<Message> {
+        std::mem::take(&mut *self.mailbox.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 /// Arguments of the JavaScript dispatcher: `(tag, id, text, extra)`. `tag` 0 = success,
 /// 1 = failure (text is the structured error), 2 = event for subscription `id`; `text`
 /// and `extra` as in `InlineAnswer`.
-type DispatchArgs = FnArgs<(u32, u32, Option<String>, Option<answer::Extra>)>;
+type DispatchArgs = FnArgs<Delivery>;
+/// A message for JavaScript: the dispatcher's arguments.
+type Delivery = (u32, u32, Option<String>, Option<answer::Extra>);
 type Dispatch = ThreadsafeFunction<Message, (), DispatchArgs, Status, false, true>;
 
 /// One call for the worker.
@@ -289,7 +331,7 @@ struct Shared {
     followers: Mutex<HashMap<u32, casekit_postgres::LogFollower>>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
-    dispatch: Arc<Dispatch>,
+    post: Arc<Postbox>,
 }
 
 /// Answers the JavaScript thread waits for from the worker. While there are any, the
@@ -448,6 +490,7 @@ impl NativeCasebook {
                         (tag, id, text, extra)
                     }
                     Message::Event { subscription, json } => (2, subscription, Some(json), None),
+                    Message::Wake => (3, 0, None, None),
                 }))
             })
             .map_err(|e| throw(Failure::storage(format!("cannot create the dispatcher: {e}"))))?;
@@ -468,7 +511,7 @@ impl NativeCasebook {
             followers: Mutex::new(HashMap::new()),
             clock,
             ids,
-            dispatch: Arc::new(dispatch),
+            post: Arc::new(Postbox { dispatch, mailbox: Mutex::new(VecDeque::new()), polling: AtomicBool::new(false) }),
         });
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = shared.clone();
@@ -633,12 +676,60 @@ impl NativeCasebook {
         result.map(|_| ())
     }
 
+    /// From now on messages wait in the mailbox for `drain` (see `Postbox`).
+    #[napi(catch_unwind)]
+    pub fn start_polling(&self) {
+        self.shared.post.polling.store(true, Ordering::SeqCst);
+    }
+
+    /// Messages go through the dispatcher again; answers what waited in the mailbox, as
+    /// `drain` does.
+    // Spelled out: the TypeScript generator does not see through a type alias.
+    #[allow(clippy::type_complexity)]
+    #[napi(catch_unwind)]
+    pub fn stop_polling(
+        &self,
+        env: Env,
+    ) -> Option<Vec<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>> {
+        self.shared.post.polling.store(false, Ordering::SeqCst);
+        self.drain(env)
+    }
+
+    /// What waited in the mailbox, in order, as the dispatcher's arguments `(tag, id,
+    /// text, extra)`; `None` if nothing did.
+    // Spelled out: the TypeScript generator does not see through a type alias.
+    #[allow(clippy::type_complexity)]
+    #[napi(catch_unwind)]
+    pub fn drain(
+        &self,
+        env: Env,
+    ) -> Option<Vec<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>> {
+        let messages = self.shared.post.take();
+        if messages.is_empty() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(messages.len());
+        for message in messages {
+            out.push(match message {
+                Message::Reply { id, answer } => {
+                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    self.waiting.release(&env);
+                    let (tag, text, extra) = answer.into_parts();
+                    (tag, id, text, extra)
+                }
+                Message::Event { subscription, json } => (2, subscription, Some(json), None),
+                Message::Wake => continue,
+            });
+        }
+        Some(out)
+    }
+
     /// Delivers every event committed through this casebook, in order, to the
     /// dispatcher as subscription `key` (the JavaScript layer picks the key).
     #[napi(catch_unwind)]
     pub fn subscribe(&mut self, key: u32) -> napi::Result<(), String> {
         let book = self.shared.book().map_err(throw)?;
-        let dispatch = self.shared.dispatch.clone();
+        let post = self.shared.post.clone();
         let id = book.subscribe(move |event| {
             let Ok(json) = serde_json::to_string(event) else { return };
             let queued = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
@@ -649,7 +740,7 @@ impl NativeCasebook {
                 None => Some(json),
             });
             if let Some(json) = queued {
-                dispatch.call(Message::Event { subscription: key, json }, ThreadsafeFunctionCallMode::NonBlocking);
+                post.post(Message::Event { subscription: key, json });
             }
         });
         if let Some(old) = self.subscriptions.insert(key, id) {
@@ -719,7 +810,7 @@ impl NativeCasebook {
         if self.inline && quick && self.shared.queued.load(Ordering::Acquire) == 0 {
             return Ok(Some(run_inline(&self.shared, op)));
         }
-        let alive = !self.shared.dispatch.aborted();
+        let alive = !self.shared.post.dispatch.aborted();
         if alive {
             self.waiting.hold(env);
         }
@@ -804,7 +895,7 @@ fn work(shared: &Shared, rx: &Receiver<Job>) {
         let answer = catch_unwind(AssertUnwindSafe(|| Answer::of(run(shared, op))))
             .unwrap_or_else(|payload| Answer::of(Err(Failure::panic(&*payload))));
         if id != 0 {
-            shared.dispatch.call(Message::Reply { id, answer }, ThreadsafeFunctionCallMode::NonBlocking);
+            shared.post.post(Message::Reply { id, answer });
         } else {
             // Internal calls (open, close on drop) have no answer to wait for.
             shared.queued.fetch_sub(1, Ordering::AcqRel);
@@ -861,11 +952,11 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
                 return Err(Failure::validation("store", "following the log needs a PostgreSQL store"));
             };
             let options = crate::postgres::follow_options(&options)?;
-            let dispatch = shared.dispatch.clone();
+            let post = shared.post.clone();
             let follower = store
                 .follow_log(options, move |event| {
                     let Ok(json) = serde_json::to_string(event) else { return };
-                    dispatch.call(Message::Event { subscription: key, json }, ThreadsafeFunctionCallMode::NonBlocking);
+                    post.post(Message::Event { subscription: key, json });
                 })
                 .map_err(|e| Failure::from(casekit::Error::Storage(e)))?;
             let replaced = shared.followers.lock().unwrap_or_else(|p| p.into_inner()).insert(key, follower);

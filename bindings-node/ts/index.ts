@@ -326,12 +326,18 @@ interface Channel {
   readonly subscribers: Map<number, Subscriber>;
   /** Answers received from the worker so far. */
   answered: number;
+  /** Drains the native mailbox (tag 3: messages wait there); set by the casebook, held weakly. */
+  wake: (() => void) | null;
 }
 
 function dispatcher(ch: Channel) {
   return (tag: number, id: number, text: string | null | undefined, extra: Extra): void => {
     if (tag === 2) {
       deliver(ch, id, text);
+      return;
+    }
+    if (tag === 3) {
+      ch.wake?.();
       return;
     }
     const pending = ch.pending.get(id);
@@ -380,7 +386,8 @@ function deliver(ch: Channel, key: number, text: string | null | undefined): voi
  */
 export class Casebook {
   readonly #native: NativeTypes.NativeCasebook;
-  readonly #ch: Channel = { pending: new Map(), subscribers: new Map(), answered: 0 };
+  readonly #ch: Channel = { pending: new Map(), subscribers: new Map(), answered: 0, wake: null };
+  readonly #dispatch = dispatcher(this.#ch);
   #nextRequest = 1;
   #nextSubscription = 1;
   #closed = false;
@@ -399,10 +406,16 @@ export class Casebook {
     }
     const fullSpec = { ...spec, ids: options.ids ?? 'random' };
     try {
-      this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, dispatcher(this.#ch));
+      this.#native = new native.NativeCasebook(encode('options', fullSpec), clock, this.#dispatch);
     } catch (err) {
       throw fromThrown(err, 'options');
     }
+    // Weakly: the dispatcher (and so the channel) lives as long as the native casebook.
+    const self = new WeakRef(this);
+    this.#ch.wake = () => {
+      const book = self.deref();
+      if (book !== undefined) book.#deliver(book.#native.drain());
+    };
   }
 
   /** A casebook over an in-memory store: fast, and gone when dropped (tests, notebooks, caches). */
@@ -475,12 +488,35 @@ export class Casebook {
     if (this.#polling) return;
     this.#polling = true;
     this.#pollAnswered = this.#ch.answered;
+    // Answers wait in the native mailbox for this loop to take them (see `#tick`).
+    this.#native.startPolling();
     setImmediate(this.#tick);
   }
 
+  /** Hands messages taken from the native mailbox to the dispatcher, in order. */
+  #deliver(messages: ReturnType<NativeTypes.NativeCasebook['drain']>): void {
+    if (!messages) return;
+    for (const [tag, id, text, extra] of messages) {
+      try {
+        this.#dispatch(tag, id, text, extra);
+      } catch (err) {
+        // As from the dispatcher's own calls: uncaught, but the rest are still delivered.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  #stopPolling(): void {
+    this.#polling = false;
+    this.#deliver(this.#native.stopPolling());
+  }
+
   readonly #tick = (): void => {
+    this.#deliver(this.#native.drain());
     if (this.#ch.pending.size === 0) {
-      this.#polling = false;
+      this.#stopPolling();
       this.#pollBackoff = 0;
       return;
     }
@@ -491,7 +527,7 @@ export class Casebook {
       this.#pollBackoff = 0;
       this.#pollUntil = Math.max(this.#pollUntil, now + POLL_MS);
     } else if (now > this.#pollUntil) {
-      this.#polling = false;
+      this.#stopPolling();
       this.#pollBackoff = Math.min(POLL_BACKOFF_MAX, this.#pollBackoff * 2 || 1);
       this.#pollSkip = this.#pollBackoff;
       return;

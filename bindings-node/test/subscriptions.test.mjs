@@ -4,7 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Casebook } from '../index.mjs';
 import { admin, freshBook, intake, manager, openCase } from './support/fixtures.mjs';
 
 const INDEX = fileURLToPath(new URL('../index.mjs', import.meta.url));
@@ -31,6 +35,31 @@ test('subscribers see every committed event, in order, before the promise settle
   await book.addNote(manager, id, { text: 'unseen' });
   assert.equal(seen.length, 5);
   await book.shutdown();
+});
+
+test('through the worker (a SQLite file), with many calls in flight, each call still sees its events first', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'casekit-node-subs-'));
+  const book = await Casebook.open(join(dir, 'cases.db'));
+  const seen = new Set();
+  book.subscribe((e) => seen.add(`${e.case_id}/${e.sequence}`));
+  const settledAfterItsEvent = (c) => {
+    assert.ok(seen.has(`${c.case_id}/${c.version}`), `case ${c.case_id} v${c.version} settled before its event came`);
+    return c;
+  };
+  // Answers and events come through the worker's mailbox (or its dispatcher), interleaved.
+  const opened = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => book.openCase(intake, { program: 'housing', client: { name: `C${i}` }, assign_to: 'maya' }).then(settledAfterItsEvent)),
+  );
+  const notes = [];
+  for (let round = 0; round < 5; round++) {
+    for (const c of opened) notes.push(book.addNote(manager, c.case_id, { text: `round ${round}` }).then(settledAfterItsEvent));
+  }
+  await Promise.all(notes);
+  const log = await book.readLog(0, 1000);
+  assert.equal(log.length, 12 * 6);
+  assert.deepEqual([...seen].sort(), log.map((e) => `${e.case_id}/${e.sequence}`).sort());
+  await book.shutdown();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('a throwing subscriber is reported as a warning and affects nothing', async () => {

@@ -477,7 +477,9 @@ export class Casebook {
    * while: waking a sleeping thread costs more than a quick SQLite commit on many
    * machines (virtual ones above all), and back-to-back calls would pay it twice each.
    * The loop keeps turning (timers and I/O run as usual); it only stops blocking.
-   * Calls that keep outlasting the window stop being waited for this way, for a while.
+   * Meanwhile the worker leaves answers (and events) in the native mailbox, which each
+   * turn drains, instead of calling the dispatcher. Calls that keep outlasting the
+   * window stop being waited for this way, for a while.
    */
   #poll(): void {
     if (this.#pollSkip > 0) {

@@ -1,6 +1,7 @@
 //! Many writers on one database: processes racing on shared cases, a writer killed in
 //! the middle of its transaction, readers tailing the global log while writers commit
-//! out of order, and an instance following the log of another across lost connections.
+//! out of order, an instance following the log of another across lost connections, and a
+//! call that finds every connection of its pool busy.
 
 mod support;
 
@@ -449,4 +450,70 @@ fn a_follower_resumes_from_a_position_and_stops_on_a_panicking_callback() {
     assert_eq!(follower.position(), 1, "the event whose callback panicked is not delivered");
     let err = follower.stop().expect_err("stopped by the panic");
     assert_eq!(err.code(), ErrorCode::Storage);
+}
+
+/// With every connection of its pool busy, a call waits `checkout_timeout` for one, then
+/// fails with a storage error that says so (and changes nothing); once the connection is
+/// free again, calls go on.
+#[test]
+fn a_call_that_finds_the_pool_busy_gives_up_after_the_checkout_timeout() {
+    let timeout = Duration::from_millis(300);
+    let store = casekit_postgres::testing::scratch_store_with(PostgresOptions {
+        schema: casekit_postgres::testing::scratch_schema(),
+        pool_size: 1,
+        checkout_timeout: timeout,
+        ..Default::default()
+    });
+    let schema = store.schema().to_owned();
+    let (book, _) = casebook(store.another_instance());
+    let book = Arc::new(book);
+    let sup = supervisor();
+    let case = book.open_case(&sup, open("Client")).expect("open").case_id;
+    // The pool's one connection gets stuck in an append: another session holds the lock
+    // the append needs.
+    let mut db = admin();
+    let mut lock = db.transaction().expect("begin");
+    lock.batch_execute(&format!("LOCK TABLE \"{schema}\".events IN ACCESS EXCLUSIVE MODE")).expect("lock");
+    let stuck = {
+        let (book, sup) = (Arc::clone(&book), sup.clone());
+        std::thread::spawn(move || {
+            book.execute(&sup, case, AddNote { text: "stuck".into(), ..Default::default() }, None)
+        })
+    };
+    let mut watch = admin();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = watch
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                &[],
+            )
+            .expect("activity")
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the append never waited for the lock");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Any other call now finds no connection free. (On a thread: a pool that opened a
+    // second connection would block it on the lock; the lock goes when this test fails.)
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let (book, sup) = (Arc::clone(&book), sup.clone());
+        std::thread::spawn(move || {
+            let started = Instant::now();
+            let _ = tx.send((book.get(&sup, case), started.elapsed()));
+        });
+    }
+    let (answer, waited) = rx.recv_timeout(Duration::from_secs(20)).expect("the call neither failed nor got through");
+    let err = answer.expect_err("no connection is free");
+    assert!(waited >= timeout, "gave up after {waited:?}, before the checkout timeout");
+    assert_eq!(err.code(), ErrorCode::Storage, "{err}");
+    assert!(err.to_string().contains("no database connection was free within 300ms (pool size 1)"), "{err}");
+    // The lock goes, the stuck append commits, and calls find the connection again.
+    lock.rollback().expect("unlock");
+    let noted = stuck.join().expect("thread").expect("the stuck append");
+    assert_eq!(noted.version, 2);
+    assert_eq!(book.get(&sup, case).expect("get").version, 2);
 }

@@ -130,6 +130,24 @@ enum Message {
     Wake,
 }
 
+impl Message {
+    /// The dispatcher's arguments for this message, on the JavaScript thread, whichever
+    /// way it came (the dispatcher or the mailbox): an answer is no longer queued
+    /// (`queued`) nor waited for (`waiting`).
+    fn into_delivery(self, queued: &AtomicUsize, waiting: &Waiting, env: &Env) -> Delivery {
+        match self {
+            Message::Reply { id, answer } => {
+                queued.fetch_sub(1, Ordering::AcqRel);
+                waiting.release(env);
+                let (tag, text, extra) = answer.into_parts();
+                (tag, id, text, extra)
+            }
+            Message::Event { subscription, json } => (2, subscription, Some(json), None),
+            Message::Wake => (3, 0, None, None),
+        }
+    }
+}
+
 /// Where the worker, subscriptions and log followers send what the JavaScript thread is
 /// to see. While JavaScript polls for answers (`start_polling`), messages wait in a
 /// mailbox that its polling loop drains (`drain`): no threadsafe-function call (a lock,
@@ -481,18 +499,7 @@ impl NativeCasebook {
             .build_threadsafe_function::<Message>()
             .callee_handled::<false>()
             .weak::<true>()
-            .build_callback(move |ctx| {
-                Ok(FnArgs::from(match ctx.value {
-                    Message::Reply { id, answer } => {
-                        answered.fetch_sub(1, Ordering::AcqRel);
-                        released.release(&ctx.env);
-                        let (tag, text, extra) = answer.into_parts();
-                        (tag, id, text, extra)
-                    }
-                    Message::Event { subscription, json } => (2, subscription, Some(json), None),
-                    Message::Wake => (3, 0, None, None),
-                }))
-            })
+            .build_callback(move |ctx| Ok(FnArgs::from(ctx.value.into_delivery(&answered, &released, &ctx.env))))
             .map_err(|e| throw(Failure::storage(format!("cannot create the dispatcher: {e}"))))?;
         let inline = matches!(store, StoreSpec::Memory);
         let book = match &store {
@@ -708,20 +715,8 @@ impl NativeCasebook {
         if messages.is_empty() {
             return None;
         }
-        let mut out = Vec::with_capacity(messages.len());
-        for message in messages {
-            out.push(match message {
-                Message::Reply { id, answer } => {
-                    self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-                    self.waiting.release(&env);
-                    let (tag, text, extra) = answer.into_parts();
-                    (tag, id, text, extra)
-                }
-                Message::Event { subscription, json } => (2, subscription, Some(json), None),
-                Message::Wake => continue,
-            });
-        }
-        Some(out)
+        // (A `Wake` never waits in the mailbox: it only goes through the dispatcher.)
+        Some(messages.into_iter().map(|m| m.into_delivery(&self.shared.queued, &self.waiting, &env)).collect())
     }
 
     /// Delivers every event committed through this casebook, in order, to the

@@ -25,11 +25,11 @@ pub fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, Failure> 
 
 /// Batch items (a JSON array of `{case_id?, command, expected_version?}`) that start
 /// at `offset` in their batch: a failure names its item by its place in the batch
-/// (`items.[offset + k]...`).
+/// (`items[offset + k]...`).
 pub fn parse_items(json: &str, offset: usize) -> Result<Vec<BatchCommand>, Failure> {
     parse::<Vec<BatchCommand>>("items", json).map_err(|mut failure| {
         if offset > 0 {
-            failure.shift_index("items.[", offset);
+            failure.shift_index("items[", offset);
         }
         failure
     })

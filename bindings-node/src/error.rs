@@ -39,7 +39,7 @@ impl Failure {
         }
     }
 
-    /// Adds `offset` to the index that follows `prefix` (`items.[`) at the start of the
+    /// Adds `offset` to the index that follows `prefix` (`items[`) at the start of the
     /// field, in the field and where the message names it: a failure found in a part of a
     /// list, told as a failure of the whole list.
     pub fn shift_index(&mut self, prefix: &str, offset: usize) {
@@ -114,6 +114,8 @@ pub fn decode_failure(what: &str, path: Option<String>, err: &serde_json::Error)
     };
     let field = match (what.is_empty(), inner) {
         (true, Some(p)) => p,
+        // An item of a list is `items[3]...`, as the other bindings name it.
+        (false, Some(p)) if p.starts_with('[') => format!("{what}{p}"),
         (false, Some(p)) => format!("{what}.{p}"),
         (true, None) => "input".to_owned(),
         (false, None) => what.to_owned(),

@@ -3,8 +3,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { Casebook } from '../index.mjs';
 import { admin, freshBook, intake, manager, openCase } from './support/fixtures.mjs';
+
+const native = createRequire(import.meta.url)('../native.cjs');
 
 function caseId(n) {
   return `00000000-0000-7000-8000-${(0xa00000000000 + n).toString(16).padStart(12, '0')}`;
@@ -72,15 +75,15 @@ test('a large batch crosses in parts and still answers, fails and rolls back as 
   const { book } = freshBook();
   // 60 cases x 12 items: more than one part (512 items) of the way to the worker.
   const items = batch(60);
-  assert.ok(items.length > 2 * 512 - 400);
+  assert.ok(items.length > 700, 'item 700 lies in the second part');
   // A malformed item in the last part is named by its place in the whole batch.
   const bad = structuredClone(items);
   bad[700] = { case_id: caseId(58), command: { type: 'add_note', text: 5 } };
-  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items.[700].command.text' });
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items[700].command.text' });
   // ... and one in the first part by its own.
   bad[700] = items[700];
   bad[3] = { case_id: caseId(0), command: { type: 'add_note', text: 5 } };
-  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items.[3].command.text' });
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items[3].command.text' });
   // A part that cannot be encoded fails the call after earlier parts went: nothing stays.
   bad[3] = items[3];
   bad[650] = { case_id: caseId(54), command: { type: 'add_note', text: 1n } };
@@ -96,6 +99,45 @@ test('a large batch crosses in parts and still answers, fails and rolls back as 
   assert.equal((await book.readLog(0, 2000)).length, items.length);
   assert.equal((await book.list(admin, { limit: 100 })).items.length, 60);
   await book.shutdown();
+});
+
+test('the native parts protocol: parts then the last piece make one batch, named by place in the whole', async () => {
+  // Below the JavaScript layer, which decides where a batch is cut: this pins what the
+  // worker does with parts whatever the part size.
+  const answers = new Map();
+  const waiters = new Map();
+  const book = new native.NativeCasebook('{"store":"memory"}', null, (tag, id, text) => {
+    answers.set(id, { tag, text });
+    waiters.get(id)?.();
+  });
+  const answer = (id) => (answers.has(id) ? Promise.resolve(answers.get(id)) : new Promise((r) => waiters.set(id, () => r(answers.get(id)))));
+  const actor = JSON.stringify({ id: 'a', roles: ['admin'] });
+  const open = (n) => ({ command: { type: 'open_case', case_id: caseId(900 + n), program: 'p', client: { name: `P${n}` } } });
+  const items = Array.from({ length: 6 }, (_, n) => open(n));
+  const json = (from, to) => JSON.stringify(items.slice(from, to));
+  // Two parts and a last piece: six cases, in item order.
+  book.executeBatchPart(7, json(0, 2));
+  book.executeBatchPart(7, json(2, 4));
+  assert.equal(book.executeBatch(7, actor, json(4, 6), true), null);
+  const done = await answer(7);
+  assert.equal(done.tag, 0, done.text);
+  assert.deepEqual(JSON.parse(done.text).map((h) => h[0]), items.map((i) => i.command.case_id));
+  // A malformed item in the second part: named by its place in the whole batch.
+  const bad = items.map((i, n) => ({ command: { ...i.command, case_id: caseId(910 + n) } }));
+  bad[3] = { command: { type: 'open_case', program: 'p', client: { name: 5 } } };
+  book.executeBatchPart(8, JSON.stringify(bad.slice(0, 2)));
+  book.executeBatchPart(8, JSON.stringify(bad.slice(2, 4)));
+  book.executeBatch(8, actor, JSON.stringify(bad.slice(4, 6)), true);
+  const refused = await answer(8);
+  assert.equal(refused.tag, 1);
+  assert.equal(JSON.parse(refused.text).field, 'items[3].command.client.name');
+  // A last piece announcing parts that never came: refused, nothing stored.
+  book.executeBatch(9, actor, JSON.stringify([open(20)]), true);
+  const lost = await answer(9);
+  assert.equal(lost.tag, 1);
+  assert.equal(JSON.parse(lost.text).code, 'storage');
+  book.close(10);
+  await answer(10);
 });
 
 test('many in-flight promises on one casebook all settle, in call order', async () => {

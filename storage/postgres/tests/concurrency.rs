@@ -197,23 +197,15 @@ fn a_writer_killed_mid_transaction_loses_nothing_acknowledged() {
         // Let it commit a few, then catch it inside a transaction: its connection
         // idle in a transaction (paused before COMMIT) after a TRY it has not acked.
         std::thread::sleep(Duration::from_millis(300 + 97 * round));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let busy: i64 = db
-                .query_one(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
-                     AND state = 'idle in transaction' AND backend_xid IS NOT NULL",
-                    &[&app],
-                )
-                .expect("activity")
-                .get(0);
-            if busy > 0 {
-                caught_in_transaction += 1;
-                break;
-            }
-            assert!(Instant::now() < deadline, "the writer never paused in a transaction");
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        await_activity(
+            &mut db,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 \
+             AND state = 'idle in transaction' AND backend_xid IS NOT NULL",
+            &[&app],
+            |busy| busy > 0,
+            "the writer never paused in a transaction",
+        );
+        caught_in_transaction += 1;
         // SIGKILL: no unwinding, no ROLLBACK, no goodbye to the server.
         let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).status();
         let _ = child.wait();
@@ -228,16 +220,13 @@ fn a_writer_killed_mid_transaction_loses_nothing_acknowledged() {
         }
         assert!(lines.iter().any(|l| l.starts_with("ACK ")), "round {round}: the writer committed before the kill");
         // Wait for the server to notice the dead client and roll its transaction back.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while db
-            .query_one("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", &[&app])
-            .expect("activity")
-            .get::<_, i64>(0)
-            > 0
-        {
-            assert!(Instant::now() < deadline, "the killed writer's transaction never ended");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        await_activity(
+            &mut db,
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+            &[&app],
+            |left| left == 0,
+            "the killed writer's transaction never ended",
+        );
         check_markers(&store, &acked, &tried);
     }
     assert!(caught_in_transaction >= 6);
@@ -480,22 +469,13 @@ fn a_call_that_finds_the_pool_busy_gives_up_after_the_checkout_timeout() {
             book.execute(&sup, case, AddNote { text: "stuck".into(), ..Default::default() }, None)
         })
     };
-    let mut watch = admin();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let waiting: i64 = watch
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
-                &[],
-            )
-            .expect("activity")
-            .get(0);
-        if waiting > 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the append never waited for the lock");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    await_activity(
+        &mut admin(),
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        &[],
+        |waiting| waiting > 0,
+        "the append never waited for the lock",
+    );
     // Any other call now finds no connection free. (On a thread: a pool that opened a
     // second connection would block it on the lock; the lock goes when this test fails.)
     let (tx, rx) = std::sync::mpsc::channel();

@@ -604,6 +604,23 @@ mod tests {
         conn
     }
 
+    /// A connection through this VFS with a page cache of ten pages and a table `t` of
+    /// 3,000-byte blobs: its larger transactions spill frames to the WAL before they end.
+    fn spilling(path: &std::path::Path) -> Connection {
+        let conn = open(path, true);
+        conn.execute_batch("PRAGMA cache_size = 10; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB);").expect("schema");
+        conn
+    }
+
+    /// Rows `keys` of `t`, 3,000-byte blobs, inserted in a transaction left open.
+    fn fill(conn: &Connection, keys: std::ops::Range<i64>) -> rusqlite::Transaction<'_> {
+        let tx = conn.unchecked_transaction().expect("begin");
+        for k in keys {
+            tx.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(3000))", [k]).expect("insert");
+        }
+        tx
+    }
+
     fn frames(conn: &Connection) -> i64 {
         // `wal_checkpoint` with nothing to copy reports the frames in the WAL.
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)).expect("frames")
@@ -642,22 +659,13 @@ mod tests {
     fn spilled_large_and_rolled_back_transactions_leave_a_sound_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("s.db");
-        let conn = open(&path, true);
         // A tiny page cache: a large transaction spills frames to the WAL before it commits.
-        conn.execute_batch("PRAGMA cache_size = 10; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB);").expect("schema");
-        let blob = vec![7u8; 3000];
-        fn fill<'c>(conn: &'c Connection, blob: &[u8], from: i64, to: i64) -> rusqlite::Transaction<'c> {
-            let tx = conn.unchecked_transaction().expect("begin");
-            for k in from..to {
-                tx.execute("INSERT INTO t (k, v) VALUES (?1, ?2)", rusqlite::params![k, blob]).expect("insert");
-            }
-            tx
-        }
+        let conn = spilling(&path);
         // Larger than the buffer's flush size: written in pieces, then committed.
-        fill(&conn, &blob, 0, 500).commit().expect("commit");
+        fill(&conn, 0..500).commit().expect("commit");
         // Spilled, then rolled back: none of it may be seen.
-        fill(&conn, &blob, 500, 900).rollback().expect("rollback");
-        fill(&conn, &blob, 900, 950).commit().expect("commit");
+        fill(&conn, 500..900).rollback().expect("rollback");
+        fill(&conn, 900..950).commit().expect("commit");
         drop(conn);
         // The file as the default VFS sees it after the last connection closed.
         let plain = open(&path, false);
@@ -676,17 +684,12 @@ mod tests {
     fn frames_a_rolled_back_transaction_spilled_never_land_on_a_later_commit() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("x.db");
-        let a = open(&path, true);
-        a.execute_batch("PRAGMA cache_size = 10; CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB);").expect("schema");
+        let a = spilling(&path);
         let b = open(&path, true);
         // A spills frames past the WAL's last commit, then rolls back (SQLite reads the
         // WAL while it does, which flushes them; the lock release that would otherwise
         // is shown by the test above), and B then commits where they lay.
-        a.execute_batch("BEGIN IMMEDIATE").expect("begin");
-        for k in 0..300 {
-            a.execute("INSERT INTO t (k, v) VALUES (?1, zeroblob(3000))", [k]).expect("insert");
-        }
-        a.execute_batch("ROLLBACK").expect("rollback");
+        fill(&a, 0..300).rollback().expect("rollback");
         // B appends its commits where A's frames lay.
         for k in 1000..1100 {
             b.execute("INSERT INTO t (k, v) VALUES (?1, randomblob(3000))", [k]).expect("insert");

@@ -25,3 +25,24 @@ pub fn spawn_child(name: &str, env: &[(&str, String)]) -> std::process::Child {
 pub fn admin() -> postgres::Client {
     postgres::Client::connect(&casekit_postgres::testing::database_url(), postgres::NoTls).expect("admin connection")
 }
+
+/// Polls `count` (a `SELECT count(*) FROM pg_stat_activity ...` with `params`) every
+/// couple of milliseconds until `done` holds for what it counts; fails the test with
+/// `what` if that takes 20 seconds.
+pub fn await_activity(
+    db: &mut postgres::Client,
+    count: &str,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+    done: impl Fn(i64) -> bool,
+    what: &str,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let n: i64 = db.query_one(count, params).expect("pg_stat_activity").get(0);
+        if done(n) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}

@@ -47,9 +47,9 @@ export declare class NativeCasebook {
    * Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
    * expected_version?}]`, after the items of the `execute_batch_part` calls made for
    * `id` if `parts`). Answers with a JSON array of `Committed` heads and one handle
-   * for all their events.
+   * for all their events, or with `summary` a `BatchSummary` as JSON.
    */
-  executeBatch(id: number, actor: string, items: string, parts: boolean): InlineAnswer | null
+  executeBatch(id: number, actor: string, items: string, parts: boolean, summary: boolean): InlineAnswer | null
   /**
    * The first items of the batch call `id` that follows (`items` JSON, as for
    * `execute_batch`): the worker decodes them while JavaScript encodes the next part,

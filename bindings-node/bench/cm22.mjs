@@ -2,13 +2,14 @@
 // own committed transaction (one awaited Promise per command), or many per transaction
 // with executeBatch.
 //
-// usage: node bench/cm22.mjs [--mode memory|wal-normal|wal-full|batch] [--concurrency K] [--chunk C] N [PATH]
+// usage: node bench/cm22.mjs [--mode memory|wal-normal|wal-full|batch|import] [--concurrency K] [--chunk C] N [PATH]
 //   memory       Casebook.inMemory(), one awaited command at a time
 //   wal-normal   Casebook.open(PATH), synchronous NORMAL, one commit per command
 //   wal-full     the same with synchronous FULL
 //   batch        Casebook.open(PATH), WAL NORMAL, executeBatch over C cases at a time
 //                (default C = 200; one call and transaction per chunk, goal ids chosen up front
 //                as an import brings its own)
+//   import       the same with executeBatchSummary: one summary a call, not a `Committed` a command
 //   --concurrency K  K cases in flight at once (each case still one command at a time);
 //                the default 1 is CM-22 as the peers run it. With batch: K chunks in flight,
 //                so the next chunk is built while the last one is written.
@@ -97,29 +98,42 @@ function goalIdFor(i, g) {
 }
 
 /**
- * Cases [from, to) with one executeBatch call, one transaction: the goals keep ids
- * chosen up front, as an import brings its own, so later commands refer to them.
+ * The 22 batch items of case `i`, as an import brings them: the case and its goals keep
+ * ids chosen up front, so later commands refer to them.
  */
-async function runChunk(book, from, to) {
+function caseItems(i) {
+  const case_id = caseIdFor(i);
+  const goals = [goalIdFor(i, 1), goalIdFor(i, 2), goalIdFor(i, 3)];
+  const items = [{ command: { type: 'open_case', case_id, ...openInput(i) } }];
+  const at = (command) => items.push({ case_id, command });
+  at({ type: 'complete_intake', eligible: true, immediate_needs: [{ category: 'food' }, { category: 'housing' }] });
+  at({ type: 'record_assessment', ...assessmentInput(i) });
+  at({ type: 'complete_assessment' });
+  for (const g of [1, 2, 3]) at({ type: 'add_goal', goal_id: goals[g - 1], ...goalInput(g) });
+  for (const s of [1, 2]) at({ type: 'add_service', ...serviceInput(s) });
+  at({ type: 'activate_plan' });
+  for (let n = 1; n <= 8; n++) at({ type: 'add_note', ...noteInput(n) });
+  for (const o of [1, 2]) at({ type: 'record_outcome', ...outcomeInput(goals[o - 1], o) });
+  at({ type: 'evaluate_goals', ...evaluationInput(goals) });
+  at({ type: 'close', ...closeInput });
+  return items;
+}
+
+/**
+ * Cases [from, to) with one call, one transaction: executeBatch (a `Committed` per
+ * command), or with `summary` executeBatchSummary (one summary, as an import asks).
+ */
+async function runChunk(book, from, to, summary) {
   const items = [];
-  for (let i = from; i < to; i++) {
-    const case_id = caseIdFor(i);
-    const at = (command) => items.push({ case_id, command });
-    const goals = [1, 2, 3].map((g) => goalIdFor(i, g));
-    items.push({ command: { type: 'open_case', case_id, ...openInput(i) } });
-    at({ type: 'complete_intake', eligible: true, immediate_needs: [{ category: 'food' }, { category: 'housing' }] });
-    at({ type: 'record_assessment', ...assessmentInput(i) });
-    at({ type: 'complete_assessment' });
-    for (const g of [1, 2, 3]) at({ type: 'add_goal', goal_id: goals[g - 1], ...goalInput(g) });
-    for (const s of [1, 2]) at({ type: 'add_service', ...serviceInput(s) });
-    at({ type: 'activate_plan' });
-    for (let n = 1; n <= 8; n++) at({ type: 'add_note', ...noteInput(n) });
-    for (const o of [1, 2]) at({ type: 'record_outcome', ...outcomeInput(goals[o - 1], o) });
-    at({ type: 'evaluate_goals', ...evaluationInput(goals) });
-    at({ type: 'close', ...closeInput });
+  for (let i = from; i < to; i++) items.push(...caseItems(i));
+  const commands = 22 * (to - from);
+  if (summary) {
+    const done = await book.executeBatchSummary(worker, items);
+    if (done.commands !== commands || done.cases !== to - from) throw new Error('import did not take the cases');
+  } else {
+    const done = await book.executeBatch(worker, items);
+    if (done.length !== commands || done.at(-1).version !== 22) throw new Error('batch did not close the cases');
   }
-  const done = await book.executeBatch(worker, items);
-  if (done.length !== 22 * (to - from) || done.at(-1).version !== 22) throw new Error('batch did not close the cases');
 }
 
 /** Illegal commands are refused and leave no trace (scratch in-memory book). */
@@ -167,7 +181,7 @@ async function verify(book, n) {
   if (closed !== n || events !== 22 * n) throw new Error(`verification failed: ${closed} closed cases, ${events} events; want ${n}, ${22 * n}`);
 }
 
-const usage = 'usage: node bench/cm22.mjs [--mode memory|wal-normal|wal-full|batch] [--concurrency K] [--chunk C] N [PATH]';
+const usage = 'usage: node bench/cm22.mjs [--mode memory|wal-normal|wal-full|batch|import] [--concurrency K] [--chunk C] N [PATH]';
 const argv = process.argv.slice(2);
 let mode = 'memory';
 let concurrency = 1;
@@ -182,7 +196,7 @@ for (let k = 0; k < argv.length; k++) {
 }
 const n = Number(positional[0]);
 const path = positional[1];
-if (!Number.isInteger(n) || n < 1 || !['memory', 'wal-normal', 'wal-full', 'batch'].includes(mode)) throw new Error(usage);
+if (!Number.isInteger(n) || n < 1 || !['memory', 'wal-normal', 'wal-full', 'batch', 'import'].includes(mode)) throw new Error(usage);
 if (mode !== 'memory' && !path) throw new Error(`${mode} needs a PATH; ${usage}`);
 
 await selfCheck();
@@ -195,14 +209,14 @@ if (mode === 'memory') {
 }
 
 const t0 = process.hrtime.bigint();
-if (mode === 'batch') {
+if (mode === 'batch' || mode === 'import') {
   // With --concurrency K, K chunks in flight: the next is built while the last is written.
   let next = 0;
   const lane = async () => {
     while (next < n) {
       const from = next;
       next = Math.min(n, next + chunk);
-      await runChunk(book, from, next);
+      await runChunk(book, from, next, mode === 'import');
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));

@@ -1,5 +1,5 @@
 import type * as NativeTypes from '../native';
-import type { Actor, BatchItem, CaseQuery, CaseSummary, CaseView, Command, CommandInputs, CommandOptions, CommandType, Committed, DocumentUpload, Id, Page, Program, RecordedEvent, TimeInput, VerifyReport } from './types';
+import type { Actor, BatchItem, BatchSummary, CaseQuery, CaseSummary, CaseView, Command, CommandInputs, CommandOptions, CommandType, Committed, DocumentUpload, Id, Page, Program, RecordedEvent, TimeInput, VerifyReport } from './types';
 export * from './types';
 export { CaseKitError, ERROR_CODES } from './errors';
 export type { CaseKitErrorDetails, ErrorCode } from './errors';
@@ -222,6 +222,12 @@ export declare class Casebook {
      * failure rejects and nothing is stored). The path for imports and bulk work.
      */
     executeBatch(actor: Actor, items: BatchItem[]): Promise<Committed[]>;
+    /**
+     * `executeBatch`, answered with a summary (how many commands, events and cases, and
+     * where in the log the events went) instead of a `Committed` per command: for imports,
+     * which need no answer per command. The same transaction, all or nothing.
+     */
+    executeBatchSummary(actor: Actor, items: BatchItem[]): Promise<BatchSummary>;
     /**
      * Attaches a document. With `content` (a Buffer, Uint8Array or string), stores the
      * bytes in the blob store and records their SHA-256 and size; without it, records the

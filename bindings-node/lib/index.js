@@ -603,17 +603,27 @@ class Casebook {
      * failure rejects and nothing is stored). The path for imports and bulk work.
      */
     executeBatch(actor, items) {
-        return this.#call(committed_1.committedList, (id) => {
-            if (!Array.isArray(items))
-                throw (0, errors_1.invalid)('items', 'expected an array of { case_id?, command, expected_version? }');
-            const who = encodeObject('actor', actor);
-            // A large batch crosses in parts: the worker decodes each while the next is encoded.
-            let from = 0;
-            for (; items.length - from > BATCH_PART; from += BATCH_PART) {
-                this.#native.executeBatchPart(id, encode('items', items.slice(from, from + BATCH_PART)));
-            }
-            return this.#native.executeBatch(id, who, encode('items', from === 0 ? items : items.slice(from)), from > 0);
-        });
+        return this.#call(committed_1.committedList, (id) => this.#sendBatch(id, actor, items, false));
+    }
+    /**
+     * `executeBatch`, answered with a summary (how many commands, events and cases, and
+     * where in the log the events went) instead of a `Committed` per command: for imports,
+     * which need no answer per command. The same transaction, all or nothing.
+     */
+    executeBatchSummary(actor, items) {
+        return this.#call(parseJson, (id) => this.#sendBatch(id, actor, items, true));
+    }
+    #sendBatch(id, actor, items, summary) {
+        if (!Array.isArray(items))
+            throw (0, errors_1.invalid)('items', 'expected an array of { case_id?, command, expected_version? }');
+        const who = encodeObject('actor', actor);
+        // A large batch crosses in parts: the worker decodes each while the next is encoded.
+        let from = 0;
+        for (; items.length - from > BATCH_PART; from += BATCH_PART) {
+            this.#native.executeBatchPart(id, encode('items', items.slice(from, from + BATCH_PART)));
+        }
+        const last = encode('items', from === 0 ? items : items.slice(from));
+        return this.#native.executeBatch(id, who, last, from > 0, summary);
     }
     /**
      * Attaches a document. With `content` (a Buffer, Uint8Array or string), stores the

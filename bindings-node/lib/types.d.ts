@@ -514,6 +514,19 @@ export interface Committed {
     created_id: Id | null;
     events: RecordedEvent[];
 }
+/** What a batch wrote (`executeBatchSummary`): the answer of an import. */
+export interface BatchSummary {
+    /** How many commands were committed. */
+    commands: number;
+    /** How many events they appended. */
+    events: number;
+    /** How many distinct cases they touched (opened or changed). */
+    cases: number;
+    /** The global log position of the first event appended (`null` if none was). */
+    first_position: number | null;
+    /** The global log position of the last event appended: read the log after it for what came next. */
+    last_position: number | null;
+}
 export interface Assignment {
     worker: string;
     role: AssignmentRole;

@@ -56,6 +56,12 @@ fn free_elsewhere(events: Vec<Vec<RecordedEvent>>) {
     }
 }
 
+/// Drops answers nobody will read (a batch answered with its summary), their events on
+/// another thread if there are many: the caller has its answer without waiting for that.
+pub fn discard(all: Vec<Committed>) {
+    free_elsewhere(all.into_iter().map(|c| c.events).collect());
+}
+
 /// How many events an answer holds before they are freed on another thread.
 const FREE_ELSEWHERE_FROM: usize = 256;
 

@@ -12,7 +12,8 @@ use crate::clock::{throw, NativeManualClock};
 use crate::convert;
 use crate::error::Failure;
 use casekit::{
-    Actor, BatchCommand, CaseQuery, Casebook, Clock, Committed, DocumentId, DocumentUpload, IdGen, Program, Store,
+    Actor, BatchCommand, BatchSummary, CaseQuery, Casebook, Clock, Committed, DocumentId, DocumentUpload, IdGen,
+    Program, Store,
 };
 use napi::bindgen_prelude::{Buffer, Either, Either3, External, FnArgs, Function, Status};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -198,11 +199,13 @@ enum Op {
         command: String,
         expected: Option<u64>,
     },
-    /// `request`: the call whose earlier parts came as `BatchPart`s, if any did.
+    /// `request`: the call whose earlier parts came as `BatchPart`s, if any did;
+    /// `summary`: answer with a `BatchSummary`, not the `Committed`s.
     Batch {
         actor: String,
         items: String,
         request: Option<u32>,
+        summary: bool,
     },
     /// Part of the items of the `Batch` call `request` that follows.
     BatchPart {
@@ -560,7 +563,7 @@ impl NativeCasebook {
     /// Runs many commands in one transaction (`items` JSON: `[{case_id?, command,
     /// expected_version?}]`, after the items of the `execute_batch_part` calls made for
     /// `id` if `parts`). Answers with a JSON array of `Committed` heads and one handle
-    /// for all their events.
+    /// for all their events, or with `summary` a `BatchSummary` as JSON.
     #[napi(catch_unwind)]
     pub fn execute_batch(
         &self,
@@ -569,8 +572,9 @@ impl NativeCasebook {
         actor: String,
         items: String,
         parts: bool,
+        summary: bool,
     ) -> napi::Result<Option<InlineAnswer>, String> {
-        self.submit(&env, id, Op::Batch { actor, items, request: parts.then_some(id) })
+        self.submit(&env, id, Op::Batch { actor, items, request: parts.then_some(id), summary })
     }
 
     /// The first items of the batch call `id` that follows (`items` JSON, as for
@@ -988,7 +992,7 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
             });
             Ok(Reply::Done)
         }
-        Op::Batch { actor, items, request } => {
+        Op::Batch { actor, items, request, summary } => {
             let earlier = PARTS.with(|parts| parts.borrow_mut().take());
             let mut all = match (request, earlier) {
                 (None, _) => Vec::new(),
@@ -1003,7 +1007,13 @@ fn run(shared: &Shared, op: Op) -> Result<Reply, Failure> {
                 let offset = all.len();
                 all.extend(convert::parse_items(&items, offset)?);
             }
-            Ok(Reply::Batch(book.execute_batch(&actor, &all)?))
+            let done = book.execute_batch(&actor, &all)?;
+            if !summary {
+                return Ok(Reply::Batch(done));
+            }
+            let summary = BatchSummary::of(&done);
+            answer::discard(done);
+            json(&summary)
         }
         Op::Ready => shared.book().map(|_| Reply::Done),
         Op::Get { actor, case_id } => {

@@ -30,7 +30,7 @@ test('every core command has its camelCase method, and nothing else is missing',
     assert.match(method, /^[a-z][A-Za-z]*$/);
     assert.equal(typeof Casebook.prototype[method], 'function', `Casebook.prototype.${method}`);
   }
-  for (const m of ['execute', 'executeBatch', 'get', 'list', 'history', 'verify', 'readLog', 'subscribe', 'unsubscribe', 'registerProgram', 'attachDocument', 'documentContent', 'shutdown']) {
+  for (const m of ['execute', 'executeBatch', 'executeBatchSummary', 'get', 'list', 'history', 'verify', 'readLog', 'subscribe', 'unsubscribe', 'registerProgram', 'attachDocument', 'documentContent', 'shutdown']) {
     assert.equal(typeof Casebook.prototype[m], 'function', m);
   }
 });

@@ -108,7 +108,7 @@ test('the events handle refuses anything but a handle, and indexes out of range'
   const answered = new Promise((resolve) => {
     const book = new native.NativeCasebook('{"store":"memory"}', null, (tag, id, text, extra) => resolve({ tag, text, extra, book }));
     const items = JSON.stringify([{ command: { type: 'open_case', program: 'p', client: { name: 'x' } } }]);
-    assert.equal(book.executeBatch(1, JSON.stringify({ id: 'a', roles: ['admin'] }), items, false), null, 'a batch answers later');
+    assert.equal(book.executeBatch(1, JSON.stringify({ id: 'a', roles: ['admin'] }), items, false, false), null, 'a batch answers later');
   });
   const { tag, extra } = await answered;
   assert.equal(tag, 0);

@@ -101,6 +101,29 @@ test('a large batch crosses in parts and still answers, fails and rolls back as 
   await book.shutdown();
 });
 
+test('executeBatchSummary answers an import with what it wrote and where, and is all or nothing', async () => {
+  const { book } = freshBook();
+  const first = await book.executeBatch(manager, batch(1, 500));
+  const items = batch(60);
+  const bad = [...items, { case_id: caseId(59), command: { type: 'activate_plan' } }];
+  await assert.rejects(book.executeBatchSummary(manager, bad), { code: 'invalid_transition' });
+  assert.equal((await book.readLog(0, 2000)).length, first.length, 'nothing of the refused import stayed');
+  await assert.rejects(book.executeBatchSummary(manager, 'items'), { code: 'validation', field: 'items' });
+  // 720 items: the import crosses in parts, as executeBatch does.
+  const summary = await book.executeBatchSummary(manager, items);
+  const log = (await book.readLog(0, 2000)).slice(first.length);
+  assert.deepEqual(summary, {
+    commands: items.length,
+    events: log.length,
+    cases: 60,
+    first_position: log[0].position,
+    last_position: log.at(-1).position,
+  });
+  assert.ok(log.length >= items.length);
+  assert.equal((await book.get(manager, caseId(59))).version, 12);
+  await book.shutdown();
+});
+
 test('the native parts protocol: parts then the last piece make one batch, named by place in the whole', async () => {
   // Below the JavaScript layer, which decides where a batch is cut: this pins what the
   // worker does with parts whatever the part size.
@@ -118,7 +141,7 @@ test('the native parts protocol: parts then the last piece make one batch, named
   // Two parts and a last piece: six cases, in item order.
   book.executeBatchPart(7, json(0, 2));
   book.executeBatchPart(7, json(2, 4));
-  assert.equal(book.executeBatch(7, actor, json(4, 6), true), null);
+  assert.equal(book.executeBatch(7, actor, json(4, 6), true, false), null);
   const done = await answer(7);
   assert.equal(done.tag, 0, done.text);
   assert.deepEqual(JSON.parse(done.text).map((h) => h[0]), items.map((i) => i.command.case_id));
@@ -127,12 +150,12 @@ test('the native parts protocol: parts then the last piece make one batch, named
   bad[3] = { command: { type: 'open_case', program: 'p', client: { name: 5 } } };
   book.executeBatchPart(8, JSON.stringify(bad.slice(0, 2)));
   book.executeBatchPart(8, JSON.stringify(bad.slice(2, 4)));
-  book.executeBatch(8, actor, JSON.stringify(bad.slice(4, 6)), true);
+  book.executeBatch(8, actor, JSON.stringify(bad.slice(4, 6)), true, false);
   const refused = await answer(8);
   assert.equal(refused.tag, 1);
   assert.equal(JSON.parse(refused.text).field, 'items[3].command.client.name');
   // A last piece announcing parts that never came: refused, nothing stored.
-  book.executeBatch(9, actor, JSON.stringify([open(20)]), true);
+  book.executeBatch(9, actor, JSON.stringify([open(20)]), true, false);
   const lost = await answer(9);
   assert.equal(lost.tag, 1);
   assert.equal(JSON.parse(lost.text).code, 'storage');

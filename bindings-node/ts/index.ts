@@ -12,6 +12,7 @@ import { CaseKitError, fromFailure, fromThrown, invalid } from './errors';
 import type {
   Actor,
   BatchItem,
+  BatchSummary,
   CaseQuery,
   CaseSummary,
   CaseView,
@@ -723,16 +724,28 @@ export class Casebook {
    * failure rejects and nothing is stored). The path for imports and bulk work.
    */
   executeBatch(actor: Actor, items: BatchItem[]): Promise<Committed[]> {
-    return this.#call(committedList, (id) => {
-      if (!Array.isArray(items)) throw invalid('items', 'expected an array of { case_id?, command, expected_version? }');
-      const who = encodeObject('actor', actor);
-      // A large batch crosses in parts: the worker decodes each while the next is encoded.
-      let from = 0;
-      for (; items.length - from > BATCH_PART; from += BATCH_PART) {
-        this.#native.executeBatchPart(id, encode('items', items.slice(from, from + BATCH_PART)));
-      }
-      return this.#native.executeBatch(id, who, encode('items', from === 0 ? items : items.slice(from)), from > 0);
-    });
+    return this.#call(committedList, (id) => this.#sendBatch(id, actor, items, false));
+  }
+
+  /**
+   * `executeBatch`, answered with a summary (how many commands, events and cases, and
+   * where in the log the events went) instead of a `Committed` per command: for imports,
+   * which need no answer per command. The same transaction, all or nothing.
+   */
+  executeBatchSummary(actor: Actor, items: BatchItem[]): Promise<BatchSummary> {
+    return this.#call(parseJson, (id) => this.#sendBatch(id, actor, items, true));
+  }
+
+  #sendBatch(id: number, actor: Actor, items: BatchItem[], summary: boolean): NativeTypes.InlineAnswer | null {
+    if (!Array.isArray(items)) throw invalid('items', 'expected an array of { case_id?, command, expected_version? }');
+    const who = encodeObject('actor', actor);
+    // A large batch crosses in parts: the worker decodes each while the next is encoded.
+    let from = 0;
+    for (; items.length - from > BATCH_PART; from += BATCH_PART) {
+      this.#native.executeBatchPart(id, encode('items', items.slice(from, from + BATCH_PART)));
+    }
+    const last = encode('items', from === 0 ? items : items.slice(from));
+    return this.#native.executeBatch(id, who, last, from > 0, summary);
   }
 
   /**

@@ -225,6 +225,27 @@ impl Book {
         })
     }
 
+    /// Runs many commands in one transaction, answering with what it wrote (a dict of
+    /// counts and log positions), not a `Committed` per command: the path for imports.
+    #[pyo3(signature = (
+        actor: "Actor",
+        items: "collections.abc.Sequence[collections.abc.Mapping[str, typing.Any]]",
+    ) -> "dict[str, typing.Any]")]
+    fn execute_batch_summary<'py>(
+        &self,
+        py: Python<'py>,
+        actor: &Bound<'py, PyAny>,
+        items: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let actor = actor_of(actor)?;
+            let items = crate::commands::batch_from_py(items)?;
+            let engine = &self.engine;
+            let summary = detached(py, || engine.execute_batch_summary(&actor, &items))?;
+            convert::to_py(py, &summary)
+        })
+    }
+
     /// Stores a document's bytes and attaches its metadata to the case.
     #[pyo3(signature = (
         actor: "Actor",

@@ -92,6 +92,27 @@ def check_eq(what: str, expected: Any, actual: Any) -> None:
         raise ScenarioError("expected %s %s, got %s" % (what, json.dumps(expected), json.dumps(actual)))
 
 
+def check_summary(expect: Any, summary: casekit.BatchSummary, items: int) -> None:
+    """A summarised batch's answer: the counts expected, one command an item whatever
+    they say, and log positions present exactly when there are events and spanning them."""
+    if not isinstance(expect, dict):
+        raise ScenarioError("expect.summary must be an object")
+    _allow("expect.summary", expect, ("commands", "events", "cases"))
+    got = summary.to_dict()
+    for k, v in expect.items():
+        if got[k] != v:
+            raise ScenarioError("summary.%s %r, expected %r" % (k, got[k], v))
+    if summary.commands != items:
+        raise ScenarioError("%d items, but a summary of %d commands" % (items, summary.commands))
+    first, last = summary.first_position, summary.last_position
+    if summary.events > 0:
+        spans = first is not None and last is not None and last - first >= summary.events - 1
+    else:
+        spans = first is None and last is None
+    if not spans:
+        raise ScenarioError("summary positions do not span its events: %r" % (got,))
+
+
 def check_committed(expect: Dict[str, Any], done: casekit.Committed) -> None:
     """The phase, version and events expectations of a command step or a batch result."""
     if "phase" in expect:
@@ -210,7 +231,7 @@ class Runner:
     def _batch(self, step: Dict[str, Any]) -> None:
         """One ``execute_batch`` call (one transaction) with every item, at one instant."""
         _allow("step", step, ("batch", "actor", "expect"))
-        expect = self._expect(step, ("results", "error", "field"))
+        expect = self._expect(step, ("results", "summary", "error", "field"))
         actor = self.actor(step)
         raw = step["batch"]
         if not isinstance(raw, list):
@@ -241,6 +262,15 @@ class Runner:
                 if not isinstance(r, dict):
                     raise ScenarioError("expect.results[%d] must be an object" % i)
                 _allow("expect.results[%d]" % i, r, COMMITTED_EXPECTATIONS)
+        if "summary" in expect:
+            if "error" in expect:
+                raise ScenarioError("expect.summary cannot be checked on a step that must fail")
+            if results is not None or any(s is not None for s in saves):
+                raise ScenarioError("expect.summary: a summarised batch answers no results and saves nothing")
+            self.clock.advance(seconds=self.tick)
+            _, summary = self.outcome(lambda: self.book.execute_batch_summary(actor, items), expect)
+            check_summary(expect["summary"], summary, len(items))
+            return
         self.clock.advance(seconds=self.tick)
         ok, done = self.outcome(lambda: self.book.execute_batch(actor, items), expect)
         if not ok:

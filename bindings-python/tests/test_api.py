@@ -298,6 +298,29 @@ def test_execute_batch_is_all_or_nothing() -> None:
     assert info.value.field == "items[0].command.text"
 
 
+def test_execute_batch_summary_answers_an_import_with_what_it_wrote() -> None:
+    b = book()
+    b.open_case(IRIS, program="housing", client={"name": "Earlier"})
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    items: List[Dict[str, Any]] = []
+    for cid in ids:
+        items.append({"command": {"type": "open_case", "case_id": cid, "program": "housing", "client": {"name": "Import"}}})
+        items.append({"case_id": cid, "command": {"type": "add_note", "text": "imported"}})
+    bad = items + [{"case_id": ids[0], "command": {"type": "activate_plan"}}]
+    with pytest.raises(casekit.InvalidTransitionError):
+        b.execute_batch_summary(IRIS, bad)
+    assert len(b.read_log()) == 1, "nothing of the refused import stayed"
+    summary = b.execute_batch_summary(IRIS, iter(items))
+    log = b.read_log(after=1)
+    assert summary == casekit.BatchSummary(
+        commands=6, events=len(log), cases=3, first_position=log[0].position, last_position=log[-1].position
+    )
+    assert summary.first_position == 2 and summary.to_dict()["cases"] == 3
+    with pytest.raises(casekit.ValidationError) as info:
+        b.execute_batch_summary(IRIS, [{"case_id": ids[0], "command": {"type": "add_note", "text": 5}}])
+    assert info.value.field == "items[0].command.text"
+
+
 def test_a_refused_batch_item_is_named() -> None:
     b = book()
     cid = str(uuid.uuid4())

@@ -84,6 +84,27 @@ class ApiChecks(private val scratch: File) {
                 check(log.map { it.position } == listOf(2uL, 3uL), "log positions ${log.map { it.position }}")
             }
         },
+        "an import answers with a summary of what it wrote, all or nothing" to {
+            memory().use { book ->
+                val earlier = book.openCase(sam, "housing", client)
+                val ids = listOf("00000000-0000-7000-8000-00000000b001", "00000000-0000-7000-8000-00000000b002")
+                val items = ids.flatMap { id ->
+                    listOf(
+                        BatchItem(command = Command.OpenCase("housing", client, null, id, null, listOf(), null, null)),
+                        BatchItem(id, Command.AddNote("imported", NoteKind.GENERAL, false)),
+                    )
+                }
+                expectError<CaseKitException.InvalidTransition>("bad import") {
+                    book.executeBatchSummary(sam, items + BatchItem(ids[0], Command.ActivatePlan))
+                }
+                check(book.readLog().size == 1, "a refused import left events")
+                val summary = book.executeBatchSummary(sam, items)
+                val log = book.readLog(afterPosition = 1uL, limit = 10u)
+                val want = BatchSummary(4uL, log.size.toULong(), 2uL, log.first().position, log.last().position)
+                check(summary == want && summary.firstPosition == 2uL, "summary $summary, log ${log.map { it.position }}")
+                check(book.get(sam, earlier.caseId).version == 1uL, "the earlier case was touched")
+            }
+        },
         "a SQLite file keeps its cases across reopen" to {
             val db = File(scratch, "api-reopen.db")
             listOf("", "-wal", "-shm").forEach { File(db.path + it).delete() }

@@ -556,7 +556,7 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
 
     /** One `executeBatch` call (one transaction) with every item, at one instant. */
     private fun batch(f: Fields) {
-        val ex = expect(f, setOf("results", "error", "field"))
+        val ex = expect(f, setOf("results", "summary", "error", "field"))
         val actor = actor(f)
         val raw = (f.req("batch") as? Json.Arr)?.items ?: fail("batch must be an array of items")
         val items = ArrayList<BatchItem>(raw.size)
@@ -580,6 +580,17 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
                 o
             }
         }
+        ex["summary"]?.let { want ->
+            if ("error" in ex) fail("expect.summary cannot be checked on a step that must fail")
+            if (results != null || saves.any { it != null }) {
+                fail("expect.summary: a summarised batch answers no results and saves nothing")
+            }
+            clock.advance(tick)
+            val summary = outcome(ex) { book.executeBatchSummary(actor, items) } ?: return
+            committedEvents += summary.events.toLong()
+            checkSummary(want, summary, items.size)
+            return
+        }
         clock.advance(tick)
         val done = outcome(ex) { book.executeBatch(actor, items) }
         if (done == null) {
@@ -600,6 +611,27 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
                 saved[name] = done[i].createdId ?: fail("batch[$i]: nothing to save as $name: the command created no record")
             }
         }
+    }
+
+    /**
+     * A summarised batch's answer: the counts expected, one command an item whatever they
+     * say, and log positions present exactly when there are events and spanning them.
+     */
+    private fun checkSummary(want: Json, summary: BatchSummary, items: Int) {
+        val ex = (want as? Json.Obj)?.fields ?: fail("expect.summary must be an object")
+        ex.keys.firstOrNull { it !in setOf("commands", "events", "cases") }?.let { fail("unknown key \"$it\" in expect.summary") }
+        ex["commands"]?.let { eq("summary.commands", it, num(summary.commands)) }
+        ex["events"]?.let { eq("summary.events", it, num(summary.events)) }
+        ex["cases"]?.let { eq("summary.cases", it, num(summary.cases)) }
+        if (summary.commands != items.toULong()) fail("$items items, but a summary of ${summary.commands} commands")
+        val first = summary.firstPosition
+        val last = summary.lastPosition
+        val spans = if (summary.events > 0uL) {
+            first != null && last != null && last >= first && last - first >= summary.events - 1uL
+        } else {
+            first == null && last == null
+        }
+        if (!spans) fail("summary positions do not span its events: $summary")
     }
 
     /** The phase, version and events expectations of a command step or of one batch result. */

@@ -8,7 +8,7 @@
 use crate::command::{BatchItem, Command};
 use crate::convert::{id, time, time_text, to_json};
 use crate::error::{guard, CaseKitError, Result};
-use crate::event::{Committed, RecordedEvent};
+use crate::event::{BatchSummary, Committed, RecordedEvent};
 use crate::types::{
     Actor, CaseQuery, CaseView, ClientDetails, ClientUpdate, GoalEvaluation, IdentifiedNeedInput, ImmediateNeedInput,
     InstrumentRef, Measure, Page, Program, VerifyReport,
@@ -260,12 +260,18 @@ impl Casebook {
     /// failure is thrown and nothing is stored). For imports and offline sync.
     pub fn execute_batch(&self, actor: Actor, items: Vec<BatchItem>) -> Result<Vec<Committed>> {
         guard(|| {
-            let items = items
-                .into_iter()
-                .enumerate()
-                .map(|(i, it)| it.into_core(&format!("items[{i}]")))
-                .collect::<Result<Vec<_>>>()?;
+            let items = core_items(items)?;
             self.book.execute_batch(&(&actor).into(), &items)?.into_iter().map(Committed::of).collect()
+        })
+    }
+
+    /// `executeBatch`, answered with what it wrote (counts and log positions) instead of
+    /// a `Committed` per command: the same transaction, all or nothing, for imports and
+    /// offline sync, which need no answer per command.
+    pub fn execute_batch_summary(&self, actor: Actor, items: Vec<BatchItem>) -> Result<BatchSummary> {
+        guard(|| {
+            let items = core_items(items)?;
+            Ok(self.book.execute_batch_summary(&(&actor).into(), &items)?.into())
         })
     }
 
@@ -845,4 +851,9 @@ impl Casebook {
     pub fn unsubscribe(&self, subscription: u64) -> bool {
         self.book.unsubscribe(casekit::SubscriptionId(subscription))
     }
+}
+
+/// A batch's items as the core takes them, a bad one named by its place (`items[3]...`).
+fn core_items(items: Vec<BatchItem>) -> Result<Vec<casekit::BatchCommand>> {
+    items.into_iter().enumerate().map(|(i, it)| it.into_core(&format!("items[{i}]"))).collect()
 }

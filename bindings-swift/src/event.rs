@@ -110,6 +110,29 @@ impl Committed {
     }
 }
 
+/// What a batch wrote (`executeBatchSummary`): the answer of an import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct BatchSummary {
+    /// How many commands were committed.
+    pub commands: u64,
+    /// How many events they appended.
+    pub events: u64,
+    /// How many distinct cases they touched (opened or changed).
+    pub cases: u64,
+    /// The global log position of the first event appended (`null`/`nil` if none was).
+    pub first_position: Option<u64>,
+    /// The global log position of the last event appended: read the log after it for
+    /// what came next.
+    pub last_position: Option<u64>,
+}
+
+impl From<casekit::BatchSummary> for BatchSummary {
+    fn from(s: casekit::BatchSummary) -> Self {
+        let casekit::BatchSummary { commands, events, cases, first_position, last_position } = s;
+        BatchSummary { commands, events, cases, first_position, last_position }
+    }
+}
+
 /// A need identified by an assessment, as its event records it.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct IdentifiedNeedRecord {

@@ -45,6 +45,42 @@ pub struct Committed {
     pub events: Vec<RecordedEvent>,
 }
 
+/// What a batch wrote, for callers that want no answer per command (an import of
+/// thousands of commands, say): [`Casebook::execute_batch_summary`], or
+/// [`BatchSummary::of`] the answers of [`Casebook::execute_batch`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    /// How many commands were committed.
+    pub commands: u64,
+    /// How many events they appended.
+    pub events: u64,
+    /// How many distinct cases they touched (opened or changed).
+    pub cases: u64,
+    /// The global log position of the first event appended (`None` if none was).
+    pub first_position: Option<u64>,
+    /// The global log position of the last event appended: read the log after it for
+    /// what came next.
+    pub last_position: Option<u64>,
+}
+
+impl BatchSummary {
+    /// The summary of a batch's answers.
+    pub fn of(committed: &[Committed]) -> Self {
+        let mut cases: HashSet<&CaseId> = HashSet::new();
+        let mut summary = BatchSummary { commands: committed.len() as u64, ..BatchSummary::default() };
+        for c in committed {
+            cases.insert(&c.case_id);
+            summary.events += c.events.len() as u64;
+            for e in &c.events {
+                summary.first_position = Some(summary.first_position.map_or(e.position, |p| p.min(e.position)));
+                summary.last_position = Some(summary.last_position.map_or(e.position, |p| p.max(e.position)));
+            }
+        }
+        summary.cases = cases.len() as u64;
+        summary
+    }
+}
+
 /// One command of a batch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchCommand {
@@ -371,6 +407,13 @@ impl<S: Store> Casebook<S> {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// [`Casebook::execute_batch`], answering with a [`BatchSummary`] instead of a
+    /// [`Committed`] per command: the same transaction, the same all-or-nothing, for
+    /// callers (imports) that need no answer per command.
+    pub fn execute_batch_summary(&self, actor: &Actor, items: &[BatchCommand]) -> Result<BatchSummary> {
+        self.execute_batch(actor, items).map(|done| BatchSummary::of(&done))
     }
 
     /// Runs many commands as one transaction: all are committed, or none (the first

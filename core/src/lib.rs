@@ -49,8 +49,8 @@ pub use clock::{RandomIds, SystemClock};
 pub use command::{Command, CommandKind};
 pub use decide::{decide, Context};
 pub use engine::{
-    BatchCommand, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport, DEFAULT_CACHE_CAPACITY,
-    PIPELINE_FROM,
+    BatchCommand, BatchSummary, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport,
+    DEFAULT_CACHE_CAPACITY, PIPELINE_FROM,
 };
 pub use error::{Error, ErrorCode, Result, StoreError};
 pub use event::{Event, EventHash, RecordedEvent, StoredEvent};

@@ -133,6 +133,43 @@ fn a_batch_is_all_or_nothing_and_reports_each_item() {
     assert_eq!(book.get(&sup, case).expect("get").version, 3);
 }
 
+#[test]
+fn a_summarised_batch_counts_what_it_wrote_and_where_in_the_log() {
+    let (book, _) = book();
+    let sup = supervisor();
+    let earlier = book.open_case(&sup, open_case("Earlier")).expect("open").case_id;
+    let case = casekit::CaseId(casekit::SequentialIds::nth(778));
+    let mut open = open_case("Ada");
+    open.case_id = Some(case);
+    let on = |case_id, command: casekit::Command| BatchCommand { case_id, command, expected_version: None };
+    let items = vec![
+        on(None, open.into()),
+        on(Some(earlier), CompleteIntake { eligible: true, immediate_needs: vec![] }.into()),
+        on(Some(case), CompleteIntake { eligible: true, immediate_needs: vec![] }.into()),
+        on(Some(case), assessment().into()),
+    ];
+    let mut refused = items.clone();
+    refused.push(on(Some(case), ActivatePlan {}.into()));
+    let err = book.execute_batch_summary(&sup, &refused).expect_err("activate_plan from assessment");
+    assert_eq!(err.code(), ErrorCode::InvalidTransition);
+    assert_eq!(book.store_version(case), None, "nothing of a refused batch is stored");
+    let summary = book.execute_batch_summary(&sup, &items).expect("batch");
+    let log = book.read_log(1, 100).expect("log");
+    assert_eq!(
+        summary,
+        casekit::BatchSummary {
+            commands: 4,
+            events: log.len() as u64,
+            cases: 2,
+            first_position: log.first().map(|e| e.position),
+            last_position: log.last().map(|e| e.position),
+        }
+    );
+    assert_eq!((summary.first_position, summary.events), (Some(2), 4), "after the earlier case's event");
+    assert_eq!(book.get(&sup, case).expect("get").version, 3);
+    assert_eq!(casekit::BatchSummary::of(&[]), casekit::BatchSummary::default(), "nothing: no positions");
+}
+
 trait StoreVersion {
     fn store_version(&self, case: casekit::CaseId) -> Option<u64>;
 }

@@ -108,7 +108,8 @@ fun main(args: Array<String>) {
         }
 
         // Migrating records from an existing system: each old case's history becomes
-        // commands of one executeBatch call (one transaction, all or nothing), the cases
+        // commands of one executeBatchSummary call (one transaction, all or nothing, answered
+        // with a summary: an import needs no answer per command), the cases
         // under ids chosen up front (a real migration keeps the map from the old
         // system's references to them). Large batches are written while later cases are
         // still being checked. It runs as an account that may act in every phase.
@@ -121,10 +122,13 @@ fun main(args: Array<String>) {
                 BatchItem(id, Command.AddNote("Imported from record L-%04d".format(n), NoteKind.GENERAL, false)),
             )
         }
-        val imported = book.executeBatch(sam, items)
+        val imported = book.executeBatchSummary(sam, items)
         val migrated = book.list(sam, CaseQuery(tag = "migrated", limit = 100u))
         val inAssessment = migrated.items.count { it.phase == Phase.ASSESSMENT }
-        println("Imported 30 legacy cases (${imported.size} commands in one transaction); $inAssessment now in assessment.")
+        println(
+            "Imported ${imported.cases} legacy cases (${imported.commands} commands in one transaction, " +
+                "log positions ${imported.firstPosition}-${imported.lastPosition}); $inAssessment now in assessment.",
+        )
 
         // A backup while the casebook stays open: once the write-ahead log is emptied
         // into it, the file alone holds every commit and can be copied like any file.

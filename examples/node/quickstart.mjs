@@ -89,7 +89,8 @@ console.log(`\naudit chain: ${report.valid ? 'intact' : 'BROKEN'} (${report.even
 console.log(`${published} events published to subscribers; closed as ${closed.phase}; data in ${path}`);
 
 // Migrating records from an existing system: each old case's history becomes commands of
-// one executeBatch call (one transaction, all or nothing). The cases keep ids chosen up
+// one executeBatchSummary call (one transaction, all or nothing, answered with a summary:
+// an import needs no answer per command). The cases keep ids chosen up
 // front (here derived from the old system's references), so later commands of the batch
 // refer to them. Large batches are written while later cases are still being checked;
 // about a hundred cases a call suits the SQLite store. It runs as an account that may act
@@ -102,10 +103,13 @@ for (let n = 1; n <= 30; n++) {
   items.push({ case_id, command: { type: 'complete_intake', eligible: true } });
   items.push({ case_id, command: { type: 'add_note', text: `Imported from record L-${String(n).padStart(4, '0')}` } });
 }
-const imported = await book.executeBatch(sam, items);
+const imported = await book.executeBatchSummary(sam, items);
 const migrated = await book.list(sam, { tag: 'migrated', limit: 100 });
 const inAssessment = migrated.items.filter((c) => c.phase === 'assessment').length;
-console.log(`imported 30 legacy cases (${imported.length} commands in one transaction); ${inAssessment} now in assessment`);
+console.log(
+  `imported ${imported.cases} legacy cases (${imported.commands} commands in one transaction, log positions ` +
+    `${imported.first_position}-${imported.last_position}); ${inAssessment} now in assessment`,
+);
 
 // A backup while the casebook stays open: once the write-ahead log is emptied into it,
 // the .db file alone holds every commit and can be copied like any file.

@@ -106,7 +106,8 @@ def main(path: str) -> None:
 
 def import_legacy_cases(book: casekit.Casebook, worker: casekit.Actor) -> None:
     """Migrating records from an existing system: each old case's history becomes
-    commands of one ``execute_batch`` call (one transaction, all or nothing). The cases
+    commands of one ``execute_batch_summary`` call (one transaction, all or nothing,
+    answered with a summary: an import needs no answer per command). The cases
     keep ids chosen up front (the old system's, mapped to UUIDs), so later commands of
     the same batch refer to them. Large batches are written while later cases are still
     being checked; about a hundred cases a call suits the SQLite store."""
@@ -118,10 +119,11 @@ def import_legacy_cases(book: casekit.Casebook, worker: casekit.Actor) -> None:
                                   "client": {"name": name, "household_size": household}, "tags": ["migrated"]}})
         items.append({"case_id": case_id, "command": {"type": "complete_intake", "eligible": True}})
         items.append({"case_id": case_id, "command": {"type": "add_note", "text": "Imported from record " + ref}})
-    done = book.execute_batch(worker, items)
+    done = book.execute_batch_summary(worker, items)
     migrated = book.list(worker, tag="migrated", limit=100)
-    print("imported %d legacy cases (%d commands in one transaction); %d now in assessment"
-          % (len(legacy), len(done), sum(1 for c in migrated.items if c.phase == "assessment")))
+    print("imported %d legacy cases (%d commands in one transaction, log positions %s-%s); %d now in assessment"
+          % (done.cases, done.commands, done.first_position, done.last_position,
+             sum(1 for c in migrated.items if c.phase == "assessment")))
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ function isObject(v) {
 /** A batch step, checked: the items as `executeBatch` takes them, and the name each item saves under. */
 function batchStep(step, expect, where) {
   allowKeys('step', step, BATCH_STEP_KEYS, where);
-  allowKeys('expect', expect, ['results', 'error', 'field'], where);
+  allowKeys('expect', expect, ['results', 'summary', 'error', 'field'], where);
   check(Array.isArray(step.batch), where, 'batch must be an array of items');
   const items = [];
   const saves = [];
@@ -166,6 +166,13 @@ function batchStep(step, expect, where) {
   });
   if ('error' in expect) {
     check(!('results' in expect), where, 'expect.results cannot be checked on a step that must fail');
+    check(!('summary' in expect), where, 'expect.summary cannot be checked on a step that must fail');
+  }
+  if ('summary' in expect) {
+    check(isObject(expect.summary), where, 'expect.summary must be an object');
+    allowKeys('expect.summary', expect.summary, ['commands', 'events', 'cases'], where);
+    const answerless = !('results' in expect) && saves.every((name) => name === undefined);
+    check(answerless, where, 'expect.summary: a summarised batch answers no results and saves nothing');
   }
   if ('results' in expect) {
     check(Array.isArray(expect.results), where, 'expect.results must be an array');
@@ -186,6 +193,18 @@ function checkCommitted(result, expect, where) {
     const types = result.events.map((e) => e.event.type);
     check(sameJson(types, expect.events), where, `events ${JSON.stringify(types)}, expected ${JSON.stringify(expect.events)}`);
   }
+}
+
+/**
+ * A summarised batch's answer: the counts expected, one command an item whatever they
+ * say, and log positions present exactly when there are events and spanning them.
+ */
+function checkSummary(summary, expect, items, where) {
+  for (const [k, v] of Object.entries(expect)) check(summary[k] === v, where, `summary.${k} ${summary[k]}, expected ${v}`);
+  check(summary.commands === items, where, `${items} items, but a summary of ${summary.commands} commands`);
+  const { events, first_position: first, last_position: last } = summary;
+  const spans = events > 0 ? first !== null && last !== null && last - first >= events - 1 : first === null && last === null;
+  check(spans, where, `summary positions do not span its events: ${JSON.stringify(summary)}`);
 }
 
 /** Replays one command step through its typed method. */
@@ -242,7 +261,7 @@ export async function runScenario(scenario, open = (clock) => Casebook.inMemory(
             result = await runCommand(book, actor, step.case, step.command, step.expected_version);
             break;
           case 'batch':
-            result = await book.executeBatch(actor, batch.items);
+            result = await ('summary' in expect ? book.executeBatchSummary : book.executeBatch).call(book, actor, batch.items);
             break;
           case 'get':
             result = await book.get(actor, step.get);
@@ -274,6 +293,8 @@ export async function runScenario(scenario, open = (clock) => Casebook.inMemory(
           check(typeof result.created_id === 'string', where, `save ${step.save}: the command created nothing`);
           saved[step.save] = result.created_id;
         }
+      } else if (kind === 'batch' && 'summary' in expect) {
+        checkSummary(result, expect.summary, batch.items.length, where);
       } else if (kind === 'batch') {
         check(result.length === batch.items.length, where, `${batch.items.length} items, but ${result.length} results`);
         (expect.results ?? []).forEach((e, i) => checkCommitted(result[i], e, `${where}: results[${i}]`));

@@ -34,6 +34,7 @@ from ._native import (
 from ._records import (
     Assessment,
     Assignment,
+    BatchSummary,
     Case,
     CaseSummary,
     Client,
@@ -81,6 +82,7 @@ __all__ = [
     "Assessment",
     "Assignment",
     "Backend",
+    "BatchSummary",
     "COMMAND_METHODS",
     "Case",
     "CaseKitError",

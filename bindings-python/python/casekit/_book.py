@@ -22,6 +22,7 @@ from uuid import UUID
 from . import _native
 from ._records import (
     AssignmentRole,
+    BatchSummary,
     Case,
     Client,
     ClientUpdate,
@@ -302,6 +303,14 @@ class Casebook:
         if not isinstance(items, (list, tuple)):
             items = list(items)
         return self._n.execute_batch(actor, items)
+
+    def execute_batch_summary(self, actor: Actor, items: Iterable[JsonMap]) -> BatchSummary:
+        """:meth:`execute_batch`, answered with a :class:`BatchSummary` instead of a
+        ``Committed`` per command: the same transaction, all or nothing, for imports,
+        which need no answer per command."""
+        if not isinstance(items, (list, tuple)):
+            items = list(items)
+        return BatchSummary.from_json(self._n.execute_batch_summary(actor, items))
 
     # -- queries -----------------------------------------------------------------
 

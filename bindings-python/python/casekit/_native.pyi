@@ -103,6 +103,11 @@ class Book:
         """
         Runs many commands in one transaction: all or none.
         """
+    def execute_batch_summary(self, /, actor: Actor, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """
+        Runs many commands in one transaction, answering with what it wrote (a dict of
+        counts and log positions), not a `Committed` per command: the path for imports.
+        """
     def follow_log(self, /, callback: Callable[[dict[str, Any]], object], after_position: int | None = None, batch_size: int | None = None, poll_interval: float | None = None) -> Follower:
         """
         Follows the global log of a PostgreSQL store: `callback(event_dict)` on a thread

@@ -437,6 +437,19 @@ class VerifyReport(Record):
 
 
 @dataclass(frozen=True)
+class BatchSummary(Record):
+    """What ``execute_batch_summary`` wrote: how many commands, events and cases, and
+    where in the global log the events went (read the log after ``last_position`` for
+    what came next)."""
+
+    commands: int
+    events: int
+    cases: int
+    first_position: Optional[int]
+    last_position: Optional[int]
+
+
+@dataclass(frozen=True)
 class CustomFieldDef(Record):
     """One custom field of a program: ``kind`` is ``{"type": "text"}``, ``{"type":
     "choice", "options": [...]}``, ... as in the core's JSON."""

@@ -342,7 +342,8 @@ fn run<S: Store>(book: &Casebook<S>, clock: &ManualClock) -> Result<()> {
 }
 
 /// Migrating records from an existing system: each old case's history becomes commands
-/// of one `execute_batch` call (one transaction, all or nothing). The cases get their
+/// of one `execute_batch_summary` call (one transaction, all or nothing, answered with a
+/// summary: an import needs no answer per command). The cases get their
 /// ids up front (a real migration keeps the map from the old system's references to
 /// them), so later commands of the same batch refer to them. Large batches are written
 /// while later cases are still being checked; about a hundred cases a call suits the
@@ -373,7 +374,7 @@ fn import_legacy_cases<S: Store>(book: &Casebook<S>, actor: &Actor) -> Result<()
             items.push(BatchCommand { case_id: Some(case_id), command, expected_version: Some(k as u64 + 1) });
         }
     }
-    let done = book.execute_batch(actor, &items)?;
+    let done = book.execute_batch_summary(actor, &items)?;
     let mut in_assessment = 0;
     for id in ids {
         if book.get(actor, id)?.phase == Phase::Assessment {
@@ -381,8 +382,12 @@ fn import_legacy_cases<S: Store>(book: &Casebook<S>, actor: &Actor) -> Result<()
         }
     }
     println!(
-        "\nImported 30 legacy cases ({} commands in one transaction); {in_assessment} now in assessment",
-        done.len()
+        "\nImported {} legacy cases ({} commands in one transaction, log positions {}-{}); {in_assessment} now in \
+         assessment",
+        done.cases,
+        done.commands,
+        done.first_position.unwrap_or(0),
+        done.last_position.unwrap_or(0)
     );
     Ok(())
 }

@@ -21,8 +21,8 @@
 #![warn(missing_docs)]
 
 use casekit::{
-    Actor, BatchCommand, CaseId, CaseQuery, Casebook, Command, Committed, ManualClock, Program, Role, SequentialIds,
-    Store,
+    Actor, BatchCommand, BatchSummary, CaseId, CaseQuery, Casebook, Command, Committed, ManualClock, Program, Role,
+    SequentialIds, Store,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -248,7 +248,7 @@ impl<S: Store> Runner<S> {
     /// (one transaction), run at one instant (the clock advances once, before it).
     fn batch(&mut self, step: &Map<String, Value>) -> Result<(), String> {
         allow_keys("step", step, &["batch", "actor", "expect"])?;
-        let expect = expectations(step, &["results", "error", "field"])?;
+        let expect = expectations(step, &["results", "summary", "error", "field"])?;
         let actor = self.actor(step)?.clone();
         let Some(Value::Array(raw)) = step.get("batch") else {
             return Err("batch must be an array of items".into());
@@ -284,6 +284,16 @@ impl<S: Store> Runner<S> {
             }
             Some(other) => return Err(format!("expect.results must be an array, not {other}")),
         };
+        if let Some(want) = expect.get("summary") {
+            if expect.contains_key("error") {
+                return Err("expect.summary cannot be checked on a step that must fail".into());
+            }
+            if results.is_some() || saves.iter().any(Option::is_some) {
+                return Err("expect.summary: a summarised batch answers no results and saves nothing".into());
+            }
+            self.clock.advance(self.tick);
+            return check_summary(want, &self.book.execute_batch_summary(&actor, &items), items.len());
+        }
         self.clock.advance(self.tick);
         let result = self.book.execute_batch(&actor, &items);
         let Some(done) = outcome(result, &expect)? else {
@@ -490,6 +500,31 @@ fn save_name(obj: &Map<String, Value>) -> Result<Option<String>, String> {
         Some(Value::String(s)) if is_name(s) => Ok(Some(s.clone())),
         Some(other) => Err(format!("save must be a name (letters, digits, _), not {other}")),
     }
+}
+
+/// A summarised batch's answer against `expect.summary` (`commands`, `events`, `cases`,
+/// each optional): whatever it says, one command a item, and log positions that span
+/// the events (present exactly when there are events).
+fn check_summary(want: &Value, got: &casekit::Result<BatchSummary>, items: usize) -> Result<(), String> {
+    let Value::Object(want) = want else { return Err(format!("expect.summary must be an object, not {want}")) };
+    allow_keys("expect.summary", want, &["commands", "events", "cases"])?;
+    let got = got.as_ref().map_err(|e| format!("unexpected error {}: {e}", e.code()))?;
+    let json = to_json(got)?;
+    for (key, expected) in want {
+        check_eq(&format!("summary.{key}"), expected, &json[key.as_str()])?;
+    }
+    if got.commands != items as u64 {
+        return Err(format!("{items} items, but a summary of {} commands", got.commands));
+    }
+    let spans = match (got.first_position, got.last_position) {
+        (Some(first), Some(last)) => got.events > 0 && last >= first && last - first >= got.events - 1,
+        (None, None) => got.events == 0,
+        _ => false,
+    };
+    if !spans {
+        return Err(format!("summary positions do not span its events: {json}"));
+    }
+    Ok(())
 }
 
 fn expectations(step: &Map<String, Value>, allowed: &[&str]) -> Result<Map<String, Value>, String> {

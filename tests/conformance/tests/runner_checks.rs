@@ -207,4 +207,12 @@ fn malformed_batches_fail() {
     );
     fails_at_step_1(json!({"actor": "iris", "batch": [note], "case": "$c1"}), "unknown key \"case\" in step");
     fails_at_step_1(json!({"actor": "iris", "batch": [note], "command": {}}), "exactly one");
+    let summary = json!({"summary": {"commands": 1}});
+    fails_at_step_1(batch(json!([note]), json!({"summary": {"commands": 1}, "results": [{}]})), "answers no results");
+    let saved = json!({"case": "$c1", "command": {"type": "add_note", "text": "one"}, "save": "n"});
+    fails_at_step_1(batch(json!([saved]), summary.clone()), "saves nothing");
+    fails_at_step_1(batch(json!([note]), json!({"summary": {}, "error": "validation"})), "must fail");
+    fails_at_step_1(batch(json!([note]), json!({"summary": {"rows": 1}})), "unknown key \"rows\" in expect.summary");
+    fails_at_step_1(batch(json!([note]), json!({"summary": {"cases": 2}})), "expected summary.cases 2, got 1");
+    fails_at_step_1(batch(json!([note]), json!({"summary": {"events": 1, "commands": 2}})), "summary.commands");
 }

@@ -89,9 +89,12 @@ export declare class NativeCasebook {
   stopPolling(): Array<[number, number, string | undefined | null, Buffer | ExternalObject<CommittedEvents> | undefined | null]> | null
   /**
    * What waited in the mailbox, in order, as the dispatcher's arguments `(tag, id,
-   * text, extra)`; `None` if nothing did.
+   * text, extra)`; `None` if nothing did. With `wait_micros`, first waits that long at
+   * most (at most 1,000) for a message if none is there: a call in flight is answered
+   * within microseconds, sooner than the event loop turns again (the loop is held up
+   * for no longer than that).
    */
-  drain(): Array<[number, number, string | undefined | null, Buffer | ExternalObject<CommittedEvents> | undefined | null]> | null
+  drain(waitMicros?: number | undefined | null): Array<[number, number, string | undefined | null, Buffer | ExternalObject<CommittedEvents> | undefined | null]> | null
   /**
    * Delivers every event committed through this casebook, in order, to the
    * dispatcher as subscription `key` (the JavaScript layer picks the key).

@@ -71,6 +71,7 @@ for round in $(seq 1 "$ROUNDS"); do
   run casekit-wal-normal "$round" $CASEKIT --mode wal-normal "$N" "$DIR/cm22-cmp-casekit.db"
   run floor-bulk "$round" $RUST --sync normal --bulk "$N" "$DIR/cm22-cmp-rust.db"
   run casekit-batch "$round" $CASEKIT --mode batch "$N" "$DIR/cm22-cmp-casekit.db"
+  run casekit-import "$round" $CASEKIT --mode import "$N" "$DIR/cm22-cmp-casekit.db"
   run casekit-batch-c2 "$round" $CASEKIT --mode batch --concurrency 2 "$N" "$DIR/cm22-cmp-casekit.db"
   run casekit-memory-c8 "$round" $CASEKIT --mode memory --concurrency 8 "$N"
   run casekit-wal-normal-c8 "$round" $CASEKIT --mode wal-normal --concurrency 8 "$N" "$DIR/cm22-cmp-casekit.db"

@@ -33,6 +33,19 @@ Object.defineProperty(exports, "ERROR_CODES", { enumerable: true, get: function 
 const native = require('../native.cjs');
 /** How long the event loop is kept from sleeping after a call goes to the worker (`#poll`). */
 const POLL_MS = pollWindow(process.env.CASEKIT_NODE_POLL_US, 250);
+/**
+ * How long (µs) one turn of that polling waits in the addon for an answer before it lets
+ * the loop turn again: an answer is noticed within a microsecond rather than a loop turn
+ * later, and timers and I/O wait no longer than this.
+ */
+const POLL_SLICE_US = Math.min(50, Math.round(POLL_MS * 1000));
+/**
+ * How long (ms) polling may go on from one microtask to the next before it lets the event
+ * loop turn: a caller awaiting one call after another is answered, and makes its next
+ * call, without a loop turn (and its system calls) in between each time, while timers and
+ * I/O wait no longer than this.
+ */
+const TURN_MS = 1;
 /** How many calls at most go without that after windows that ran out. */
 const POLL_BACKOFF_MAX = 64;
 /**
@@ -275,6 +288,8 @@ class Casebook {
     #pollBackoff = 0;
     #pollSkip = 0;
     #pollAnswered = 0;
+    /** When the event loop last turned under the polling (`#loopTick`). */
+    #turnSince = 0;
     constructor(spec, options) {
         let clock = null;
         if (options.clock !== undefined) {
@@ -379,8 +394,19 @@ class Casebook {
         this.#pollAnswered = this.#ch.answered;
         // Answers wait in the native mailbox for this loop to take them (see `#tick`).
         this.#native.startPolling();
-        setImmediate(this.#tick);
+        this.#nextTick();
     }
+    /** The next turn of the polling: in a microtask, unless the loop has waited long enough. */
+    #nextTick() {
+        if (performance.now() - this.#turnSince < TURN_MS)
+            queueMicrotask(this.#tick);
+        else
+            setImmediate(this.#loopTick);
+    }
+    #loopTick = () => {
+        this.#turnSince = performance.now();
+        this.#tick();
+    };
     /** Hands messages taken from the native mailbox to the dispatcher, in order. */
     #deliver(messages) {
         if (!messages)
@@ -402,8 +428,17 @@ class Casebook {
         this.#deliver(this.#native.stopPolling());
     }
     #tick = () => {
-        this.#deliver(this.#native.drain());
+        if (!this.#polling)
+            return;
+        const answered = this.#ch.answered;
+        this.#deliver(this.#native.drain(this.#ch.pending.size > 0 ? POLL_SLICE_US : 0));
         if (this.#ch.pending.size === 0) {
+            if (this.#ch.answered !== answered && performance.now() - this.#turnSince < TURN_MS) {
+                // Whoever awaited the answer may call again as soon as it resumes: look once
+                // more after that (its continuation is queued before this microtask).
+                queueMicrotask(this.#tick);
+                return;
+            }
             this.#stopPolling();
             this.#pollBackoff = 0;
             return;
@@ -421,7 +456,7 @@ class Casebook {
             this.#pollSkip = this.#pollBackoff;
             return;
         }
-        setImmediate(this.#tick);
+        this.#nextTick();
     };
     #settleInline(answer, decode) {
         let tag = 0;

@@ -161,6 +161,9 @@ impl Message {
 struct Postbox {
     dispatch: Dispatch,
     mailbox: Mutex<VecDeque<Message>>,
+    /// Set once a message is in the mailbox, cleared when it is taken: what a waiting
+    /// `drain` watches without taking the lock the worker posts under.
+    posted: AtomicBool,
     polling: AtomicBool,
 }
 
@@ -170,14 +173,37 @@ impl Postbox {
             self.dispatch.call(message, ThreadsafeFunctionCallMode::NonBlocking);
             return;
         }
-        self.mailbox.lock().unwrap_or_else(|p| p.into_inner()).push_back(message);
+        {
+            let mut mailbox = self.mailbox.lock().unwrap_or_else(|p| p.into_inner());
+            mailbox.push_back(message);
+            self.posted.store(true, Ordering::Release);
+        }
         if !self.polling.load(Ordering::SeqCst) {
             self.dispatch.call(Message::Wake, ThreadsafeFunctionCallMode::NonBlocking);
         }
     }
 
     fn take(&self) -> VecDeque<Message> {
-        std::mem::take(&mut *self.mailbox.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut mailbox = self.mailbox.lock().unwrap_or_else(|p| p.into_inner());
+        self.posted.store(false, Ordering::Relaxed);
+        std::mem::take(&mut *mailbox)
+    }
+
+    /// Waits up to `wait` for a message to be posted (spinning: the caller expects one
+    /// within microseconds), then takes what the mailbox holds.
+    fn take_within(&self, wait: Duration) -> VecDeque<Message> {
+        if !wait.is_zero() && !self.posted.load(Ordering::Acquire) {
+            let start = Instant::now();
+            let mut spins: u32 = 0;
+            while !self.posted.load(Ordering::Acquire) {
+                spins = spins.wrapping_add(1);
+                if spins % 32 == 0 && start.elapsed() >= wait {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
+        }
+        self.take()
     }
 }
 
@@ -521,7 +547,12 @@ impl NativeCasebook {
             followers: Mutex::new(HashMap::new()),
             clock,
             ids,
-            post: Arc::new(Postbox { dispatch, mailbox: Mutex::new(VecDeque::new()), polling: AtomicBool::new(false) }),
+            post: Arc::new(Postbox {
+                dispatch,
+                mailbox: Mutex::new(VecDeque::new()),
+                posted: AtomicBool::new(false),
+                polling: AtomicBool::new(false),
+            }),
         });
         let (tx, rx) = mpsc::channel::<Job>();
         let worker = shared.clone();
@@ -703,19 +734,24 @@ impl NativeCasebook {
         env: Env,
     ) -> Option<Vec<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>> {
         self.shared.post.polling.store(false, Ordering::SeqCst);
-        self.drain(env)
+        self.drain(env, None)
     }
 
     /// What waited in the mailbox, in order, as the dispatcher's arguments `(tag, id,
-    /// text, extra)`; `None` if nothing did.
+    /// text, extra)`; `None` if nothing did. With `wait_micros`, first waits that long at
+    /// most (at most 1,000) for a message if none is there: a call in flight is answered
+    /// within microseconds, sooner than the event loop turns again (the loop is held up
+    /// for no longer than that).
     // Spelled out: the TypeScript generator does not see through a type alias.
     #[allow(clippy::type_complexity)]
     #[napi(catch_unwind)]
     pub fn drain(
         &self,
         env: Env,
+        wait_micros: Option<u32>,
     ) -> Option<Vec<(u32, u32, Option<String>, Option<Either<Buffer, External<CommittedEvents>>>)>> {
-        let messages = self.shared.post.take();
+        let wait = Duration::from_micros(u64::from(wait_micros.unwrap_or(0).min(1_000)));
+        let messages = self.shared.post.take_within(wait);
         if messages.is_empty() {
             return None;
         }

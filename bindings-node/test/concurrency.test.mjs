@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Casebook } from '../index.mjs';
 import { admin, freshBook, intake, manager, openCase } from './support/fixtures.mjs';
 
@@ -56,6 +59,33 @@ test('the event loop keeps turning while a long executeBatch runs', async () => 
   // A blocked loop would see 0 or 1 tick; a free one sees about one per ms (timers are coarse on a busy machine).
   assert.ok(ticks >= Math.min(20, elapsed / 20), `only ${ticks} timer ticks during a ${elapsed.toFixed(0)} ms batch`);
   await book.shutdown();
+});
+
+test('back-to-back awaited calls on a file still let the event loop turn', async () => {
+  // Answers are polled for from one microtask to the next while calls follow each other,
+  // but only for a while (about a millisecond): timers and I/O get their turn in between.
+  const dir = mkdtempSync(join(tmpdir(), 'casekit-node-turns-'));
+  try {
+    const book = await Casebook.open(join(dir, 'turns.db'));
+    const caseId = await openCase(book);
+    let calls = 0;
+    let immediateAt = -1;
+    let timeoutAt = -1;
+    for (; calls < 2000; calls++) {
+      if (calls === 100) {
+        // Well into a run of calls that each follow the last one's answer at once.
+        setImmediate(() => (immediateAt = calls - 100));
+        setTimeout(() => (timeoutAt = calls - 100), 0);
+      }
+      await book.addNote(manager, caseId, { text: `Note ${calls}` });
+    }
+    // A commit takes tens of microseconds: 1,900 of them take tens of milliseconds.
+    assert.ok(immediateAt >= 0 && immediateAt < 1000, `setImmediate ran after call ${immediateAt}`);
+    assert.ok(timeoutAt >= 0 && timeoutAt < 1000, `setTimeout(0) ran after call ${timeoutAt}`);
+    await book.shutdown();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a failing batch stores nothing', async () => {

@@ -110,6 +110,9 @@ test('a large batch crosses in parts and still answers, fails and rolls back as 
   const bad = structuredClone(items);
   bad[700] = { case_id: caseId(58), command: { type: 'add_note', text: 5 } };
   await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items[700].command.text' });
+  // Refused by the core rather than by decoding (an empty note): named the same way.
+  bad[700] = { case_id: caseId(58), command: { type: 'add_note', text: ' ' } };
+  await assert.rejects(book.executeBatch(manager, bad), { code: 'validation', field: 'items[700].command.text' });
   // ... and one in the first part by its own.
   bad[700] = items[700];
   bad[3] = { case_id: caseId(0), command: { type: 'add_note', text: 5 } };

@@ -296,6 +296,11 @@ def test_execute_batch_is_all_or_nothing() -> None:
     with pytest.raises(casekit.ValidationError) as info:
         b.execute_batch(IRIS, [{"case_id": cid, "command": {"type": "add_note", "text": 5}}])
     assert info.value.field == "items[0].command.text"
+    # Refused by the core, not the conversion: named the same way.
+    note = {"case_id": cid, "command": {"type": "add_note", "text": "fine"}}
+    with pytest.raises(casekit.ValidationError) as info:
+        b.execute_batch(SAM, [note, {"case_id": cid, "command": {"type": "add_note", "text": "  "}}])
+    assert info.value.field == "items[1].command.text"
 
 
 def test_execute_batch_summary_answers_an_import_with_what_it_wrote() -> None:

@@ -76,6 +76,9 @@ class ApiChecks(private val scratch: File) {
                     BatchItem(command = Command.OpenCase("housing", client, null, id, Priority.HIGH, listOf("import"), "sam", null)),
                     BatchItem(id, Command.CompleteIntake(true, listOf(ImmediateNeedInput("food")))),
                 )
+                val emptyNote = good + BatchItem(id, Command.AddNote(" ", NoteKind.GENERAL, false))
+                val named = expectError<CaseKitException.Validation>("empty note") { book.executeBatch(sam, emptyNote) }
+                check(named.fieldName() == "items[2].command.text", "field ${named.fieldName()}")
                 val done = book.executeBatch(sam, good)
                 check(done.size == 2 && done[1].phase == Phase.ASSESSMENT, "batch result $done")
                 val note = book.execute(sam, id, Command.AddNote("imported", NoteKind.GENERAL, false))

@@ -543,8 +543,8 @@ impl<S: Store> Casebook<S> {
     fn stage(&self, actor: &Actor, items: &[BatchCommand], staged: &mut Staged) -> Result<()> {
         let programs = self.programs.read().unwrap_or_else(|p| p.into_inner());
         let ctx = Context { actor, now: self.now(), ids: &*self.ids, programs: &programs };
-        for item in items {
-            stage_item(&ctx, item, staged)?;
+        for (index, item) in items.iter().enumerate() {
+            stage_item(&ctx, index, item, staged)?;
         }
         Ok(())
     }
@@ -835,12 +835,16 @@ fn target_of(item: &BatchCommand) -> Option<CaseId> {
     }
 }
 
-/// Decides and seals one item of a batch on its case's working state; returns the case.
-fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Result<CaseId> {
+/// Decides and seals item `index` of a batch on its case's working state; returns the
+/// case. A validation error names the item's field (`items[3].command.text`).
+fn stage_item(ctx: &Context<'_>, index: usize, item: &BatchCommand, staged: &mut Staged) -> Result<CaseId> {
     let target = target_of(item);
     if target.is_none() && !matches!(item.command, Command::OpenCase(_)) {
-        return Err(Error::validation("case_id", "this command needs a case"));
+        return Err(Error::validation(format!("items[{index}].case_id"), "this command needs a case"));
     }
+    let decided = |state: Option<&CaseState>| {
+        decide(state, &item.command, ctx).map_err(|e| e.within(&format!("items[{index}].command")))
+    };
     let state = target.and_then(|id| staged.work.get(&id)).and_then(|w| w.state.as_ref());
     if let Some(exp) = item.expected_version {
         let actual = state.map_or(0, |s| s.version);
@@ -858,7 +862,7 @@ fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Re
     if let Some(Working { state: slot @ Some(_), sealed }) = target.and_then(|id| work.get_mut(&id)) {
         let (case_id, start) = {
             let state = slot.as_ref();
-            let events = decide(state, &item.command, ctx)?;
+            let events = decided(state)?;
             let (case_id, version) = state.map_or((CaseId(Uuid::nil()), 0), |s| (s.id, s.version));
             let all = sealed.get_or_insert_with(|| {
                 order.push(case_id);
@@ -876,7 +880,7 @@ fn stage_item(ctx: &Context<'_>, item: &BatchCommand, staged: &mut Staged) -> Re
     }
     // A case the batch opens.
     let state = target.and_then(|id| work.get(&id)).and_then(|w| w.state.as_ref());
-    let sealed = seal(state, decide(state, &item.command, ctx)?, ctx)?;
+    let sealed = seal(state, decided(state)?, ctx)?;
     let case_id = sealed.case_id;
     let w = work.entry(case_id).or_insert(Working { state: None, sealed: None });
     w.state = fold(w.state.take(), &sealed.recorded);
@@ -979,7 +983,7 @@ impl Iterator for Staging<'_> {
             };
             let index = self.index;
             self.index += 1;
-            match stage_item(&self.ctx, item, &mut self.staged) {
+            match stage_item(&self.ctx, index, item, &mut self.staged) {
                 Ok(case_id) => {
                     if self.last.get(&case_id).is_none_or(|&last| last <= index) {
                         self.done.insert(case_id);

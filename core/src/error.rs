@@ -155,6 +155,23 @@ impl Error {
         Error::Validation { field: field.into(), message: message.into() }
     }
 
+    /// The error with a validation field named as part of `path`: `text` within
+    /// `items[3].command` is `items[3].command.text` (an empty field names `path` itself).
+    /// Other errors are returned as they are.
+    pub fn within(self, path: &str) -> Self {
+        match self {
+            Error::Validation { field, message } => {
+                let field = match field.as_str() {
+                    "" => path.to_owned(),
+                    f if f.starts_with('[') => format!("{path}{f}"),
+                    f => format!("{path}.{f}"),
+                };
+                Error::Validation { field, message }
+            }
+            other => other,
+        }
+    }
+
     /// A missing record.
     pub fn not_found(entity: &'static str, id: impl fmt::Display) -> Self {
         Error::NotFound { entity, id: id.to_string() }
@@ -217,3 +234,19 @@ pub(crate) fn from_store(err: StoreError) -> Error {
 
 /// `Result` with casekit's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn within_names_a_validation_field_inside_a_path_and_leaves_other_errors() {
+        let named = |field: &str| Error::validation(field, "bad").within("items[3].command").field().map(str::to_owned);
+        assert_eq!(named("text").as_deref(), Some("items[3].command.text"));
+        assert_eq!(named("client.name").as_deref(), Some("items[3].command.client.name"));
+        assert_eq!(named("[2]").as_deref(), Some("items[3].command[2]"));
+        assert_eq!(named("").as_deref(), Some("items[3].command"));
+        let denied = Error::denied("no").within("items[3].command");
+        assert!(matches!(denied, Error::PermissionDenied(ref m) if m == "no"));
+    }
+}

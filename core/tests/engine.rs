@@ -124,6 +124,24 @@ fn a_batch_is_all_or_nothing_and_reports_each_item() {
     let err = book.execute_batch(&sup, &bad).expect_err("activate_plan from assessment");
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
     assert_eq!(book.store_version(case), None, "nothing of a refused batch is stored");
+    // A refused item is named by its place in the batch, on the small and the streamed path.
+    let mut empty_note = good.clone();
+    empty_note.push(item(AddNote { text: " ".into(), ..Default::default() }.into()));
+    let err = book.execute_batch(&sup, &empty_note).expect_err("an empty note");
+    assert_eq!((err.code(), err.field()), (ErrorCode::Validation, Some("items[3].command.text")));
+    let mut long = good.clone();
+    for n in 0..70 {
+        long.push(item(AddNote { text: format!("note {n}"), ..Default::default() }.into()));
+    }
+    long[40] = item(AddNote { text: String::new(), ..Default::default() }.into());
+    assert!(long.len() >= casekit::PIPELINE_FROM);
+    let err = book.execute_batch(&sup, &long).expect_err("an empty note, streamed");
+    assert_eq!(err.field(), Some("items[40].command.text"));
+    let mut caseless = good.clone();
+    caseless.insert(1, BatchCommand { case_id: None, command: ActivatePlan {}.into(), expected_version: None });
+    let err = book.execute_batch(&sup, &caseless).expect_err("an item without its case");
+    assert_eq!(err.field(), Some("items[1].case_id"));
+    assert_eq!(book.store_version(case), None, "nothing of a refused batch is stored");
     let done = book.execute_batch(&sup, &good).expect("batch");
     assert_eq!(
         done.iter().map(|c| (c.version, c.phase)).collect::<Vec<_>>(),

@@ -74,4 +74,13 @@ if [ -z "${tests:-}" ] || [ "$tests" -eq 0 ]; then
   exit 1
 fi
 echo "bindings-node: ${pass:-0} passed, ${fail:-0} failed"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+# Answers reach JavaScript by two paths: the mailbox this thread polls right after a call,
+# and the threadsafe function (with a Wake for what is posted as polling stops). The
+# default window exercises both by turns; these runs pin each: polling off (every answer
+# and event through the threadsafe function) and a 10 ms window (nearly all through the
+# mailbox).
+for window in 0 10000; do
+  step "node --test with CASEKIT_NODE_POLL_US=$window"
+  CASEKIT_NODE_POLL_US=$window node --test --test-reporter=dot test/
+done

@@ -3,13 +3,14 @@ from intake to closure, each its own committed transaction, each validated again
 lifecycle. Same payloads as the peers in ../shared/bench/peers, built inside the timed
 loop as an application would build them.
 
-usage: python cm22.py [--sync normal|full] [--bulk [--threads T]] [--batch-cases K] N PATH|:memory:
+usage: python cm22.py [--sync normal|full] [--bulk [--threads T] [--summary]] [--batch-cases K] N PATH|:memory:
 
 ``:memory:`` runs on the in-memory store; a path runs on the SQLite store (WAL). With
 ``--bulk`` the commands go through ``execute_batch``, K cases per call and transaction
 (goal ids chosen up front, as an import brings its own); ``--threads T`` has T threads
 importing chunks at once (casekit releases the GIL while it stages and writes, so one
-thread builds its next chunk meanwhile). Prints one JSON
+thread builds its next chunk meanwhile); ``--summary`` calls ``execute_batch_summary``
+instead (answered with counts, no ``Committed`` a command). Prints one JSON
 line like the peers: impl, mode, cases, commands, seconds, commands_per_sec.
 """
 
@@ -140,17 +141,23 @@ def uuid7() -> UUID:
     return UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b)
 
 
-def run_bulk(book: casekit.Casebook, start: int, count: int) -> None:
-    """`count` cases as one execute_batch transaction (the import path). The goals keep
-    ids chosen up front, as an import brings its own, so later commands refer to them
-    in the same batch."""
+def run_bulk(book: casekit.Casebook, start: int, count: int, summary: bool = False) -> None:
+    """`count` cases as one execute_batch transaction (the import path), or with
+    `summary` one execute_batch_summary (answered with counts, no Committed a command).
+    The goals keep ids chosen up front, as an import brings its own, so later commands
+    refer to them in the same batch."""
     items: List[Command] = []
     for k in range(count):
         case_id = str(uuid7())
         goals = [str(uuid7()) for _ in range(3)]
         items += first_half(start + k, case_id, goals)
         items += second_half(case_id, goals)
-    book.execute_batch(INTAKE, items)
+    if summary:
+        done = book.execute_batch_summary(INTAKE, items)
+        if done.commands != len(items) or done.cases != count:
+            raise SystemExit("import did not take the cases: %r" % (done,))
+    else:
+        book.execute_batch(INTAKE, items)
 
 
 def self_check() -> None:
@@ -204,6 +211,8 @@ def main() -> None:
     ap.add_argument("--sync", choices=["normal", "full"], default="normal")
     ap.add_argument("--bulk", action="store_true", help="execute_batch, --batch-cases cases per transaction")
     ap.add_argument("--batch-cases", type=int, default=100)
+    ap.add_argument("--summary", action="store_true",
+                    help="with --bulk: execute_batch_summary (one summary a call, as an import asks)")
     ap.add_argument("--threads", type=int, default=1,
                     help="with --bulk: this many threads importing chunks at once (the GIL is released while "
                          "casekit stages and writes, so one thread builds its next chunk meanwhile)")
@@ -233,7 +242,7 @@ def main() -> None:
                     first = next(chunks, None)
                 if first is None:
                     return
-                run_bulk(book, first, min(a.batch_cases, a.n - first))
+                run_bulk(book, first, min(a.batch_cases, a.n - first), a.summary)
 
         lanes = [threading.Thread(target=lane) for _ in range(a.threads)]
         for t in lanes:
@@ -242,7 +251,7 @@ def main() -> None:
             t.join()
     elif a.bulk:
         for first in range(0, a.n, a.batch_cases):
-            run_bulk(book, first, min(a.batch_cases, a.n - first))
+            run_bulk(book, first, min(a.batch_cases, a.n - first), a.summary)
     else:
         for i in range(a.n):
             run_case(book, i)
@@ -251,7 +260,7 @@ def main() -> None:
     verify(book, a.n)
     mode = "memory" if memory else "wal-%s" % a.sync
     if a.bulk:
-        mode = "bulk-" + mode + ("-t%d" % a.threads if a.threads > 1 else "")
+        mode = ("import-" if a.summary else "bulk-") + mode + ("-t%d" % a.threads if a.threads > 1 else "")
     line = {
         "impl": "casekit-python",
         "mode": mode,

@@ -67,6 +67,7 @@ for round in $(seq 1 "$ROUNDS"); do
     run $CK "$N" :memory:
     run $CK --bulk "$N" "$DIR/cm22-casekit.db"
     run $CK --bulk --threads 2 "$N" "$DIR/cm22-casekit.db"
+    run $CK --bulk --summary "$N" "$DIR/cm22-casekit.db"
     run $RUST --bulk "$N" "$DIR/cm22-rust.db"
     run $RUST "$N" :memory:
 done

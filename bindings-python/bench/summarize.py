@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import statistics
 import sys
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 
 def main(path: str, rounds: str) -> int:
-    cells: Dict[Tuple[str, str], List[dict]] = {}
+    cells: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
@@ -57,6 +57,9 @@ def main(path: str, rounds: str) -> int:
         print("also: two threads importing at once (one builds its next chunk while casekit stages and writes the")
         print("other's): %.2f x py-transitions WAL NORMAL (the goal row is one thread)"
               % (cps("casekit-python", "bulk-wal-normal-t2") / cps("py-transitions", "wal-normal")))
+    if ("casekit-python", "import-wal-normal") in cells:
+        print("also: execute_batch_summary (one summary a call, no Committed a command): %.2f x py-transitions WAL NORMAL"
+              % (cps("casekit-python", "import-wal-normal") / cps("py-transitions", "wal-normal")))
     return 0
 
 

@@ -157,7 +157,9 @@ impl Message {
 /// Otherwise they go through the dispatcher, as does a `Wake` for a message that came
 /// while polling stopped (its last drain may have missed it). Either way messages from
 /// one thread arrive in the order they were posted: JavaScript drains the mailbox before
-/// it returns to the event loop, where the dispatcher's calls wait.
+/// it returns to the event loop, where the dispatcher's calls wait, and while a message
+/// handed to the dispatcher has not been delivered, later ones follow it there (polling
+/// may have started again meanwhile, and would drain them first).
 struct Postbox {
     dispatch: Dispatch,
     mailbox: Mutex<VecDeque<Message>>,
@@ -165,12 +167,19 @@ struct Postbox {
     /// `drain` watches without taking the lock the worker posts under.
     posted: AtomicBool,
     polling: AtomicBool,
+    /// Messages (not `Wake`s) handed to the dispatcher and not delivered yet (the
+    /// dispatcher's callback counts them down).
+    dispatched: Arc<AtomicUsize>,
 }
 
 impl Postbox {
     fn post(&self, message: Message) {
-        if !self.polling.load(Ordering::SeqCst) {
-            self.dispatch.call(message, ThreadsafeFunctionCallMode::NonBlocking);
+        if !self.polling.load(Ordering::SeqCst) || self.dispatched.load(Ordering::SeqCst) > 0 {
+            self.dispatched.fetch_add(1, Ordering::SeqCst);
+            if self.dispatch.call(message, ThreadsafeFunctionCallMode::NonBlocking) != Status::Ok {
+                // Never delivered (the casebook is gone): nothing to wait for.
+                self.dispatched.fetch_sub(1, Ordering::SeqCst);
+            }
             return;
         }
         {
@@ -524,11 +533,18 @@ impl NativeCasebook {
         let answered = queued.clone();
         let waiting = Arc::new(Waiting::default());
         let released = waiting.clone();
+        let dispatched = Arc::new(AtomicUsize::new(0));
+        let delivered = dispatched.clone();
         let dispatch = dispatch
             .build_threadsafe_function::<Message>()
             .callee_handled::<false>()
             .weak::<true>()
-            .build_callback(move |ctx| Ok(FnArgs::from(ctx.value.into_delivery(&answered, &released, &ctx.env))))
+            .build_callback(move |ctx| {
+                if !matches!(ctx.value, Message::Wake) {
+                    delivered.fetch_sub(1, Ordering::SeqCst);
+                }
+                Ok(FnArgs::from(ctx.value.into_delivery(&answered, &released, &ctx.env)))
+            })
             .map_err(|e| throw(Failure::storage(format!("cannot create the dispatcher: {e}"))))?;
         let inline = matches!(store, StoreSpec::Memory);
         let book = match &store {
@@ -552,6 +568,7 @@ impl NativeCasebook {
                 mailbox: Mutex::new(VecDeque::new()),
                 posted: AtomicBool::new(false),
                 polling: AtomicBool::new(false),
+                dispatched,
             }),
         });
         let (tx, rx) = mpsc::channel::<Job>();

@@ -92,12 +92,18 @@ def check_eq(what: str, expected: Any, actual: Any) -> None:
         raise ScenarioError("expected %s %s, got %s" % (what, json.dumps(expected), json.dumps(actual)))
 
 
-def check_summary(expect: Any, summary: casekit.BatchSummary, items: int) -> None:
-    """A summarised batch's answer: the counts expected, one command an item whatever
-    they say, and log positions present exactly when there are events and spanning them."""
+def summary_expectations(expect: Any) -> Dict[str, Any]:
+    """``expect.summary``, checked before the batch runs."""
     if not isinstance(expect, dict):
         raise ScenarioError("expect.summary must be an object")
     _allow("expect.summary", expect, ("commands", "events", "cases"))
+    return expect
+
+
+def check_summary(expect: Dict[str, Any], summary: casekit.BatchSummary, items: int) -> None:
+    """A summarised batch's answer: the counts expected, one command an item whatever
+    they say, and log positions present exactly when there are events, one for each (a
+    batch's positions are consecutive)."""
     got = summary.to_dict()
     for k, v in expect.items():
         if got[k] != v:
@@ -106,11 +112,11 @@ def check_summary(expect: Any, summary: casekit.BatchSummary, items: int) -> Non
         raise ScenarioError("%d items, but a summary of %d commands" % (items, summary.commands))
     first, last = summary.first_position, summary.last_position
     if summary.events > 0:
-        spans = first is not None and last is not None and last - first >= summary.events - 1
+        spans = first is not None and last is not None and last - first == summary.events - 1
     else:
         spans = first is None and last is None
     if not spans:
-        raise ScenarioError("summary positions do not span its events: %r" % (got,))
+        raise ScenarioError("summary positions do not span its events one for one: %r" % (got,))
 
 
 def check_committed(expect: Dict[str, Any], done: casekit.Committed) -> None:
@@ -183,6 +189,8 @@ class Runner:
     def outcome(self, call: Callable[[], Any], expect: Dict[str, Any]) -> Tuple[bool, Any]:
         want = expect.get("error")
         field = expect.get("field")
+        if field is not None and want is None:
+            raise ScenarioError("expect.field needs expect.error")
         if want is not None:
             for k in expect:
                 if k not in ("error", "field"):
@@ -267,9 +275,10 @@ class Runner:
                 raise ScenarioError("expect.summary cannot be checked on a step that must fail")
             if results is not None or any(s is not None for s in saves):
                 raise ScenarioError("expect.summary: a summarised batch answers no results and saves nothing")
+            wanted = summary_expectations(expect["summary"])
             self.clock.advance(seconds=self.tick)
             _, summary = self.outcome(lambda: self.book.execute_batch_summary(actor, items), expect)
-            check_summary(expect["summary"], summary, len(items))
+            check_summary(wanted, summary, len(items))
             return
         self.clock.advance(seconds=self.tick)
         ok, done = self.outcome(lambda: self.book.execute_batch(actor, items), expect)

@@ -76,6 +76,9 @@ class ApiChecks(private val scratch: File) {
                     BatchItem(command = Command.OpenCase("housing", client, null, id, Priority.HIGH, listOf("import"), "sam", null)),
                     BatchItem(id, Command.CompleteIntake(true, listOf(ImmediateNeedInput("food")))),
                 )
+                val badId = listOf(BatchItem(command = Command.OpenCase("housing", client, null, "not-a-uuid", null, listOf(), null, null)))
+                val decoded = expectError<CaseKitException.Validation>("bad id") { book.executeBatch(sam, badId) }
+                check(decoded.fieldName() == "items[0].command.case_id", "field ${decoded.fieldName()}")
                 val emptyNote = good + BatchItem(id, Command.AddNote(" ", NoteKind.GENERAL, false))
                 val named = expectError<CaseKitException.Validation>("empty note") { book.executeBatch(sam, emptyNote) }
                 check(named.fieldName() == "items[2].command.text", "field ${named.fieldName()}")

@@ -585,10 +585,11 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
             if (results != null || saves.any { it != null }) {
                 fail("expect.summary: a summarised batch answers no results and saves nothing")
             }
+            val wanted = summaryExpectations(want)
             clock.advance(tick)
             val summary = outcome(ex) { book.executeBatchSummary(actor, items) } ?: return
             committedEvents += summary.events.toLong()
-            checkSummary(want, summary, items.size)
+            checkSummary(wanted, summary, items.size)
             return
         }
         clock.advance(tick)
@@ -613,13 +614,19 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
         }
     }
 
-    /**
-     * A summarised batch's answer: the counts expected, one command an item whatever they
-     * say, and log positions present exactly when there are events and spanning them.
-     */
-    private fun checkSummary(want: Json, summary: BatchSummary, items: Int) {
+    /** `expect.summary`, checked before the batch runs. */
+    private fun summaryExpectations(want: Json): Map<String, Json> {
         val ex = (want as? Json.Obj)?.fields ?: fail("expect.summary must be an object")
         ex.keys.firstOrNull { it !in setOf("commands", "events", "cases") }?.let { fail("unknown key \"$it\" in expect.summary") }
+        return ex
+    }
+
+    /**
+     * A summarised batch's answer: the counts expected, one command an item whatever they
+     * say, and log positions present exactly when there are events, one for each (a
+     * batch's positions are consecutive).
+     */
+    private fun checkSummary(ex: Map<String, Json>, summary: BatchSummary, items: Int) {
         ex["commands"]?.let { eq("summary.commands", it, num(summary.commands)) }
         ex["events"]?.let { eq("summary.events", it, num(summary.events)) }
         ex["cases"]?.let { eq("summary.cases", it, num(summary.cases)) }
@@ -627,11 +634,11 @@ class ScenarioRun(private val scenario: Json.Obj, private val book: Casebook, pr
         val first = summary.firstPosition
         val last = summary.lastPosition
         val spans = if (summary.events > 0uL) {
-            first != null && last != null && last >= first && last - first >= summary.events - 1uL
+            first != null && last != null && last >= first && last - first == summary.events - 1uL
         } else {
             first == null && last == null
         }
-        if (!spans) fail("summary positions do not span its events: $summary")
+        if (!spans) fail("summary positions do not span its events one for one: $summary")
     }
 
     /** The phase, version and events expectations of a command step or of one batch result. */

@@ -465,7 +465,7 @@ impl BatchItem {
         let BatchItem { case_id, command, expected_version } = self;
         Ok(casekit::BatchCommand {
             case_id: opt_id(&format!("{field}.case_id"), case_id)?,
-            command: command.into_core()?,
+            command: command.into_core().map_err(|e| e.within(&format!("{field}.command")))?,
             expected_version,
         })
     }

@@ -96,6 +96,17 @@ impl CaseKitError {
         CaseKitError::Validation { field: field.into(), detail: detail.into() }
     }
 
+    /// The error with a validation field named as part of `path` (`items[3].command`),
+    /// as the core names a batch item's fields; other errors as they are.
+    pub fn within(self, path: &str) -> Self {
+        match self {
+            CaseKitError::Validation { field, detail } => {
+                CaseKitError::Validation { field: casekit::field_within(path, &field), detail }
+            }
+            other => other,
+        }
+    }
+
     /// A failure of the binding's own machinery (serialization, a poisoned lock).
     pub fn storage(detail: impl Into<String>) -> Self {
         CaseKitError::Storage { detail: detail.into() }

@@ -160,14 +160,7 @@ impl Error {
     /// Other errors are returned as they are.
     pub fn within(self, path: &str) -> Self {
         match self {
-            Error::Validation { field, message } => {
-                let field = match field.as_str() {
-                    "" => path.to_owned(),
-                    f if f.starts_with('[') => format!("{path}{f}"),
-                    f => format!("{path}.{f}"),
-                };
-                Error::Validation { field, message }
-            }
+            Error::Validation { field, message } => Error::Validation { field: field_within(path, &field), message },
             other => other,
         }
     }
@@ -185,6 +178,17 @@ impl Error {
     /// Stored data failed verification.
     pub fn integrity(case_id: Option<CaseId>, message: impl Into<String>) -> Self {
         Error::Integrity { case_id, message: message.into() }
+    }
+}
+
+/// `field` named as part of `path`, as validation errors name nested input: `text` within
+/// `items[3].command` is `items[3].command.text`, `[2]` within `tags` is `tags[2]`, and an
+/// empty field is `path` itself.
+pub fn field_within(path: &str, field: &str) -> String {
+    match field {
+        "" => path.to_owned(),
+        f if f.starts_with('[') => format!("{path}{f}"),
+        f => format!("{path}.{f}"),
     }
 }
 

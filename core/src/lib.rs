@@ -52,7 +52,7 @@ pub use engine::{
     BatchCommand, BatchSummary, Casebook, Committed, DocumentUpload, Page, SubscriptionId, VerifyReport,
     DEFAULT_CACHE_CAPACITY, PIPELINE_FROM,
 };
-pub use error::{Error, ErrorCode, Result, StoreError};
+pub use error::{field_within, Error, ErrorCode, Result, StoreError};
 pub use event::{Event, EventHash, RecordedEvent, StoredEvent};
 pub use ids::*;
 pub use memory::MemoryStore;

@@ -121,7 +121,8 @@ struct Quickstart {
         }
 
         // Migrating records from an existing system: each old case's history becomes
-        // commands of one executeBatch call (one transaction, all or nothing), the cases
+        // commands of one executeBatchSummary call (one transaction, all or nothing, answered
+        // with a summary: an import needs no answer per command), the cases
         // under ids chosen up front (a real migration keeps the map from the old
         // system's references to them). Large batches are written while later cases are
         // still being checked. It runs as an account that may act in every phase.
@@ -135,10 +136,10 @@ struct Quickstart {
             items.append(BatchItem(caseId: id, command: .addNote(
                 text: String(format: "Imported from record L-%04d", n), kind: nil, confidential: false)))
         }
-        let imported = try book.executeBatch(actor: sam, items: items)
+        let imported = try book.executeBatchSummary(actor: sam, items: items)
         let migrated = try book.list(actor: sam, query: CaseQuery(tag: "migrated", limit: 100))
         let inAssessment = migrated.items.filter { $0.phase == .assessment }.count
-        print("Imported 30 legacy cases (\(imported.count) commands in one transaction); \(inAssessment) now in assessment.")
+        print("Imported \(imported.cases) legacy cases (\(imported.commands) commands in one transaction); \(inAssessment) now in assessment.")
 
         // A backup while the casebook stays open: once the write-ahead log is emptied
         // into it, the file alone holds every commit and can be copied like any file.

@@ -908,7 +908,7 @@ final class ScenarioRun {
 
     /// One `executeBatch` call (one transaction) with every item, at one instant.
     private func batch(_ f: Fields) throws {
-        let ex = try expectations(f, ["results", "error", "field"])
+        let ex = try expectations(f, ["results", "summary", "error", "field"])
         let who = try actor(f)
         guard case let .array(raw)? = f.opt("batch") else { throw fail("batch must be an array of items") }
         var items: [BatchItem] = []
@@ -937,6 +937,18 @@ final class ScenarioRun {
             }
             results = checked
         }
+        if let want = ex["summary"] {
+            if ex["error"] != nil { throw fail("expect.summary cannot be checked on a step that must fail") }
+            if results != nil || saves.contains(where: { $0 != nil }) {
+                throw fail("expect.summary: a summarised batch answers no results and saves nothing")
+            }
+            let wanted = try summaryExpectations(want)
+            try clock.advance(seconds: tick)
+            guard let summary = try outcome(ex, { try book.executeBatchSummary(actor: who, items: items) }) else { return }
+            committedEvents += Int(summary.events)
+            try checkSummary(wanted, summary, items.count)
+            return
+        }
         try clock.advance(seconds: tick)
         guard let done = try outcome(ex, { try book.executeBatch(actor: who, items: items) }) else {
             if saves.contains(where: { $0 != nil }) { throw fail("a failing step has nothing to save") }
@@ -958,6 +970,32 @@ final class ScenarioRun {
             }
             saved[name] = id
         }
+    }
+
+    /// `expect.summary`, checked before the batch runs.
+    private func summaryExpectations(_ want: JSON) throws -> [String: JSON] {
+        guard case let .object(o, _) = want else { throw fail("expect.summary must be an object") }
+        if let k = o.keys.sorted().first(where: { !["commands", "events", "cases"].contains($0) }) {
+            throw fail("unknown key \"\(k)\" in expect.summary")
+        }
+        return o
+    }
+
+    /// A summarised batch's answer: the counts expected, one command an item whatever they
+    /// say, and log positions present exactly when there are events, one for each (a
+    /// batch's positions are consecutive).
+    private func checkSummary(_ ex: [String: JSON], _ summary: BatchSummary, _ items: Int) throws {
+        if let c = ex["commands"] { try same("summary.commands", c, .number(String(summary.commands))) }
+        if let e = ex["events"] { try same("summary.events", e, .number(String(summary.events))) }
+        if let c = ex["cases"] { try same("summary.cases", c, .number(String(summary.cases))) }
+        if summary.commands != UInt64(items) { throw fail("\(items) items, but a summary of \(summary.commands) commands") }
+        let spans: Bool
+        if summary.events > 0, let first = summary.firstPosition, let last = summary.lastPosition {
+            spans = last >= first && last - first == summary.events - 1
+        } else {
+            spans = summary.events == 0 && summary.firstPosition == nil && summary.lastPosition == nil
+        }
+        if !spans { throw fail("summary positions do not span its events one for one: \(summary)") }
     }
 
     /// The phase, version and events expectations of a command step or of one batch result.

@@ -213,6 +213,8 @@ fn malformed_batches_fail() {
     fails_at_step_1(batch(json!([saved]), summary.clone()), "saves nothing");
     fails_at_step_1(batch(json!([note]), json!({"summary": {}, "error": "validation"})), "must fail");
     fails_at_step_1(batch(json!([note]), json!({"summary": {"rows": 1}})), "unknown key \"rows\" in expect.summary");
+    fails_at_step_1(batch(json!([note]), json!({"summary": {}, "field": "text"})), "expect.field needs expect.error");
+    fails_at_step_1(batch(json!([note]), json!({"summary": 3})), "expect.summary must be an object");
     fails_at_step_1(batch(json!([note]), json!({"summary": {"cases": 2}})), "expected summary.cases 2, got 1");
     fails_at_step_1(batch(json!([note]), json!({"summary": {"events": 1, "commands": 2}})), "summary.commands");
 }

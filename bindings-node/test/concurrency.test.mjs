@@ -188,6 +188,55 @@ test('an answer handed to the dispatcher is not overtaken by a later one when po
   book.close(3);
 });
 
+test('polling switched on and off around worker calls loses no answer and keeps their order', async () => {
+  // Below the JavaScript layer: each call is answered into the mailbox (taken by the
+  // drain that stops polling), through the dispatcher, or into the mailbox as polling
+  // stops (the dispatcher then brings a Wake); the random waits reach all three, though
+  // a message landing just after that last drain, which only the Wake delivers, comes
+  // rarely. Each answer is awaited before the next call: nothing else would drain it.
+  const seen = [];
+  const waiters = new Map();
+  let book;
+  const got = (id) => {
+    seen.push(id);
+    waiters.get(id)?.();
+  };
+  const take = (messages) => {
+    for (const [tag, id] of messages ?? []) if (tag === 0 || tag === 1) got(id);
+  };
+  book = new native.NativeCasebook('{"store":"memory"}', null, (tag, id) => {
+    if (tag === 3) take(book.drain());
+    else if (tag === 0 || tag === 1) got(id);
+  });
+  const actor = JSON.stringify({ id: 'a', roles: ['admin'] });
+  const calls = 2000;
+  try {
+    for (let id = 1; id <= calls; id++) {
+      const item = { command: { type: 'open_case', case_id: caseId(20000 + id), program: 'p', client: { name: `S${id}` } } };
+      book.startPolling();
+      assert.equal(book.executeBatch(id, actor, JSON.stringify([item]), false, false), null);
+      const until = performance.now() + Math.random() * 0.1;
+      while (performance.now() < until);
+      take(book.stopPolling());
+      if (!seen.includes(id)) {
+        // A lost answer would never come: wait a second at most.
+        let timer;
+        await Promise.race([
+          new Promise((resolve) => waiters.set(id, resolve)),
+          new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+        ]);
+        clearTimeout(timer);
+        assert.ok(seen.includes(id), `call ${id} was never answered`);
+      }
+    }
+    assert.deepEqual(seen, Array.from({ length: calls }, (_, k) => k + 1), 'every call answered once, in order');
+  } finally {
+    // Also on failure: an answer left waiting would keep the process alive.
+    book.close(calls + 1);
+    book.drain();
+  }
+});
+
 test('the native parts protocol: parts then the last piece make one batch, named by place in the whole', async () => {
   // Below the JavaScript layer, which decides where a batch is cut: this pins what the
   // worker does with parts whatever the part size.

@@ -2,7 +2,7 @@
 // definitions (bindings-node/tsconfig.json), so the typings stay honest.
 
 import { Casebook, CaseKitError, ManualClock } from 'casekit';
-import type { Actor, BatchItem, CaseSummary, CaseView, Committed, Page, RecordedEvent } from 'casekit';
+import type { Actor, BatchItem, BatchSummary, CaseSummary, CaseView, Committed, Page, RecordedEvent } from 'casekit';
 
 const iris: Actor = { id: 'iris', roles: ['intake_worker'], programs: ['housing'] };
 const maya: Actor = { id: 'maya', roles: ['case_manager'], programs: ['housing'] };
@@ -47,6 +47,12 @@ export async function main(): Promise<void> {
     { case_id: legacy, command: { type: 'complete_intake', eligible: true }, expected_version: 1 },
   ];
   const imported: Committed[] = await book.executeBatch(iris, items);
+  // A larger import needs no answer per command: a summary of what it wrote.
+  const more: BatchItem[] = [2, 3, 4].map((n) => ({
+    command: { type: 'open_case', case_id: `0190f1c2-0000-7000-8000-00000000000${n}`, program: 'housing', client: { name: `Client ${n}` } },
+  }));
+  const summary: BatchSummary = await book.executeBatchSummary(iris, more);
+  const lastPosition: number | null = summary.last_position;
 
   const view: CaseView = await book.get(maya, id);
   const page: Page<CaseSummary> = await book.list(maya, { phase: 'active', limit: 10 });
@@ -54,7 +60,7 @@ export async function main(): Promise<void> {
     // The event union narrows on `type`.
     if (e.event.type === 'task_added') console.log(`task: ${e.event.title}, due ${e.event.due ?? 'never'}`);
   }
-  console.log(`${view.client.name}: ${view.phase}, ${page.items.length} active case(s), ${events.length} events, ${imported.length} imported`);
+  console.log(`${view.client.name}: ${view.phase}, ${page.items.length} active case(s), ${events.length} events, ${imported.length + summary.commands} imported (log up to ${lastPosition})`);
   book.unsubscribe(subscription);
   await book.shutdown();
 }

@@ -109,14 +109,12 @@ pub fn decode_failure(what: &str, path: Option<String>, err: &serde_json::Error)
     // missing one.
     let missing = message.starts_with("missing field");
     let inner = match (path, named) {
-        (Some(p), Some(n)) if missing => Some(format!("{p}.{n}")),
+        (Some(p), Some(n)) if missing => Some(casekit::field_within(&p, &n)),
         (p, n) => p.or(n),
     };
     let field = match (what.is_empty(), inner) {
-        (true, Some(p)) => p,
-        // An item of a list is `items[3]...`, as the other bindings name it.
-        (false, Some(p)) if p.starts_with('[') => format!("{what}{p}"),
-        (false, Some(p)) => format!("{what}.{p}"),
+        // An item of a list is `items[3]...`, as the core and the other bindings name it.
+        (_, Some(p)) => casekit::field_within(what, &p),
         (true, None) => "input".to_owned(),
         (false, None) => what.to_owned(),
     };

@@ -13,7 +13,9 @@ use serde_json::Value;
 /// field); `root` prefixes field names in errors.
 pub fn from_json(py: Python<'_>, value: Value, root: &str) -> PyResult<Command> {
     Command::from_json(value).map_err(|e| match e {
-        casekit::Error::Validation { field, message } => errors::validation(py, &convert::join(root, &field), message),
+        casekit::Error::Validation { field, message } => {
+            errors::validation(py, &casekit::field_within(root, &field), message)
+        }
         other => errors::to_py(py, &other),
     })
 }
@@ -71,18 +73,18 @@ fn batch_item(item: &Bound<'_, PyAny>, i: usize) -> PyResult<BatchCommand> {
         for key in map.keys() {
             let key: String = key.extract().unwrap_or_default();
             if !matches!(key.as_str(), "case_id" | "command" | "expected_version") {
-                return Err(errors::validation(py, &convert::join(&root(), &key), "unknown key"));
+                return Err(errors::validation(py, &casekit::field_within(&root(), &key), "unknown key"));
             }
         }
     }
     let case_id = match case_id {
         Some(c) if !c.is_none() => Some(CaseId(
             convert::uuid_from_py(&c, "case_id")
-                .or_else(|_| convert::uuid_from_py(&c, &convert::join(&root(), "case_id")))?,
+                .or_else(|_| convert::uuid_from_py(&c, &casekit::field_within(&root(), "case_id")))?,
         )),
         _ => None,
     };
-    let command_root = || convert::join(&root(), "command");
+    let command_root = || casekit::field_within(&root(), "command");
     let Some(command) = command else {
         return Err(errors::validation(py, &command_root(), "missing"));
     };
@@ -95,7 +97,8 @@ fn batch_item(item: &Bound<'_, PyAny>, i: usize) -> PyResult<BatchCommand> {
             from_json(py, value, &command_root)?
         }
     };
-    let expected_version = convert::u64_from_py(expected_version.as_ref(), "expected_version")
-        .or_else(|_| convert::u64_from_py(expected_version.as_ref(), &convert::join(&root(), "expected_version")))?;
+    let expected_version = convert::u64_from_py(expected_version.as_ref(), "expected_version").or_else(|_| {
+        convert::u64_from_py(expected_version.as_ref(), &casekit::field_within(&root(), "expected_version"))
+    })?;
     Ok(BatchCommand { case_id, command, expected_version })
 }

@@ -307,23 +307,13 @@ pub fn from_value<T: DeserializeOwned>(py: Python<'_>, value: Value, root: &str)
         for prefix in ["missing field `", "unknown field `"] {
             if let Some(name) = message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()) {
                 if !(path == name || path.ends_with(&format!(".{name}"))) {
-                    path = join(&path, name);
+                    path = casekit::field_within(&path, name);
                 }
             }
         }
-        let field = join(root, &path);
+        let field = casekit::field_within(root, &path);
         errors::validation(py, if field.is_empty() { "value" } else { &field }, message)
     })
-}
-
-/// `a` and `b` joined as a field path (`client` + `name`, `roles` + `[0]`).
-pub fn join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_owned(),
-        (_, true) => a.to_owned(),
-        _ if b.starts_with('[') => format!("{a}{b}"),
-        _ => format!("{a}.{b}"),
-    }
 }
 
 /// Adds `root` in front of a validation error's field.
@@ -335,7 +325,7 @@ fn prefix(py: Python<'_>, err: PyErr, root: &str) -> PyErr {
     let field: Option<String> = value.getattr("field").ok().and_then(|f| f.extract().ok());
     match field {
         Some(f) => {
-            let full = if f == "value" { root.to_owned() } else { join(root, &f) };
+            let full = if f == "value" { root.to_owned() } else { casekit::field_within(root, &f) };
             let _ = value.setattr("field", full);
             err
         }

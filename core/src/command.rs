@@ -239,7 +239,7 @@ fn parse_fields<T: serde::de::DeserializeOwned>(fields: Value) -> Result<T, crat
         // The path ends at an unknown field itself, but at the parent of a missing one.
         let field = match (quoted_field(&inner), inner.starts_with("missing field"), top) {
             (Some(f), true, true) => f,
-            (Some(f), true, false) => format!("{path}.{f}"),
+            (Some(f), true, false) => crate::error::field_within(&path, &f),
             (Some(f), false, true) => f,
             (None, _, true) => "command".to_owned(),
             (_, _, false) => path,

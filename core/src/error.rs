@@ -182,13 +182,15 @@ impl Error {
 }
 
 /// `field` named as part of `path`, as validation errors name nested input: `text` within
-/// `items[3].command` is `items[3].command.text`, `[2]` within `tags` is `tags[2]`, and an
-/// empty field is `path` itself.
+/// `items[3].command` is `items[3].command.text`, `[2]` within `tags` is `tags[2]`; an
+/// empty field is `path` itself, and an empty path leaves `field` as it is. Bindings name
+/// what they decode the same way.
 pub fn field_within(path: &str, field: &str) -> String {
-    match field {
-        "" => path.to_owned(),
-        f if f.starts_with('[') => format!("{path}{f}"),
-        f => format!("{path}.{f}"),
+    match (path, field) {
+        ("", f) => f.to_owned(),
+        (p, "") => p.to_owned(),
+        (p, f) if f.starts_with('[') => format!("{p}{f}"),
+        (p, f) => format!("{p}.{f}"),
     }
 }
 
@@ -250,6 +252,8 @@ mod tests {
         assert_eq!(named("client.name").as_deref(), Some("items[3].command.client.name"));
         assert_eq!(named("[2]").as_deref(), Some("items[3].command[2]"));
         assert_eq!(named("").as_deref(), Some("items[3].command"));
+        assert_eq!(super::field_within("", "tags[1]"), "tags[1]");
+        assert_eq!(super::field_within("", "[1]"), "[1]");
         let denied = Error::denied("no").within("items[3].command");
         assert!(matches!(denied, Error::PermissionDenied(ref m) if m == "no"));
     }
